@@ -1,0 +1,32 @@
+/** Roles a user can have. Requesters file requests; staff roles are granted by an admin. */
+export const ROLES = ["requester", "operator", "executor", "admin"] as const;
+export type TRole = (typeof ROLES)[number];
+
+/** Ticket statuses (seed S4). */
+export const TICKET_STATUSES = ["open", "in_progress", "waiting_for_client", "closed"] as const;
+export type TTicketStatus = (typeof TICKET_STATUSES)[number];
+
+/** Where a ticket came from. */
+export const TICKET_SOURCES = ["web", "api", "email", "telegram", "widget"] as const;
+export type TTicketSource = (typeof TICKET_SOURCES)[number];
+
+export const LANGUAGES = ["ru", "en"] as const;
+export type TLanguage = (typeof LANGUAGES)[number];
+
+export const THEMES = ["system", "light", "dark"] as const;
+export type TTheme = (typeof THEMES)[number];
+
+/** Kinds of rows in a ticket's history. */
+export const TICKET_EVENT_TYPES = [
+  "created",
+  "updated",
+  "status_changed",
+  "assigned",
+  "unassigned",
+  "message",
+  "note",
+  "attachment",
+  "archived",
+  "unarchived",
+] as const;
+export type TTicketEventType = (typeof TICKET_EVENT_TYPES)[number];

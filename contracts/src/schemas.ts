@@ -1,0 +1,141 @@
+import { z } from "zod";
+import { LANGUAGES, ROLES, THEMES, TICKET_STATUSES } from "./enums.js";
+import { LIMITS } from "./limits.js";
+
+const trimmed = (max: number) => z.string().trim().min(1).max(max);
+export const ZId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const ZEmail = z.string().trim().toLowerCase().max(LIMITS.emailMax).pipe(z.email());
+export const ZPassword = z.string().min(LIMITS.passwordMin).max(LIMITS.passwordMax);
+
+export const ZRegisterRequest = z.strictObject({
+  email: ZEmail,
+  password: z.string().max(LIMITS.passwordMax),
+  name: trimmed(LIMITS.nameMax),
+  language: z.enum(LANGUAGES).optional(),
+});
+export type TRegisterRequest = z.infer<typeof ZRegisterRequest>;
+
+export const ZLoginRequest = z.strictObject({
+  email: z.string().trim().toLowerCase().min(1).max(LIMITS.emailMax),
+  password: z.string().min(1).max(LIMITS.passwordMax),
+});
+export type TLoginRequest = z.infer<typeof ZLoginRequest>;
+
+export const ZUpdateProfileRequest = z.strictObject({
+  name: trimmed(LIMITS.nameMax).optional(),
+  language: z.enum(LANGUAGES).optional(),
+  theme: z.enum(THEMES).optional(),
+});
+export type TUpdateProfileRequest = z.infer<typeof ZUpdateProfileRequest>;
+
+export const ZChangePasswordRequest = z.strictObject({
+  current_password: z.string().min(1).max(LIMITS.passwordMax),
+  new_password: z.string().max(LIMITS.passwordMax),
+});
+
+export const ZCreateUserRequest = z.strictObject({
+  email: ZEmail,
+  name: trimmed(LIMITS.nameMax),
+  password: z.string().max(LIMITS.passwordMax),
+  role: z.enum(ROLES),
+  department_ids: z.array(ZId).max(100).default([]),
+  language: z.enum(LANGUAGES).optional(),
+});
+export type TCreateUserRequest = z.infer<typeof ZCreateUserRequest>;
+
+export const ZUpdateUserRequest = z.strictObject({
+  name: trimmed(LIMITS.nameMax).optional(),
+  email: ZEmail.optional(),
+  role: z.enum(ROLES).optional(),
+  department_ids: z.array(ZId).max(100).optional(),
+  language: z.enum(LANGUAGES).optional(),
+  is_active: z.boolean().optional(),
+  password: z.string().max(LIMITS.passwordMax).optional(),
+});
+export type TUpdateUserRequest = z.infer<typeof ZUpdateUserRequest>;
+
+export const ZCreateTicketRequest = z.strictObject({
+  title: trimmed(LIMITS.titleMax),
+  description: z.string().max(LIMITS.descriptionMax).default(""),
+  priority_id: ZId.optional(),
+  category_id: ZId.optional(),
+  queue_id: ZId.optional(),
+  /** Staff may file on behalf of someone else. */
+  requester_id: ZId.optional(),
+  attachment_ids: z.array(z.uuid()).max(LIMITS.attachmentsPerItem).default([]),
+});
+export type TCreateTicketRequest = z.infer<typeof ZCreateTicketRequest>;
+
+export const ZUpdateTicketRequest = z.strictObject({
+  title: trimmed(LIMITS.titleMax).optional(),
+  description: z.string().max(LIMITS.descriptionMax).optional(),
+  status: z.enum(TICKET_STATUSES).optional(),
+  priority_id: ZId.optional(),
+  category_id: ZId.nullable().optional(),
+  queue_id: ZId.optional(),
+  assignee_id: ZId.nullable().optional(),
+});
+export type TUpdateTicketRequest = z.infer<typeof ZUpdateTicketRequest>;
+
+export const ZAssignTicketRequest = z.strictObject({ executor_id: ZId });
+export const ZExecuteTicketRequest = z.strictObject({
+  comment: z.string().trim().max(LIMITS.messageMax).optional(),
+});
+
+export const ZCreateMessageRequest = z.strictObject({
+  ticket_id: ZId,
+  text: trimmed(LIMITS.messageMax),
+  attachment_ids: z.array(z.uuid()).max(LIMITS.attachmentsPerItem).default([]),
+});
+export type TCreateMessageRequest = z.infer<typeof ZCreateMessageRequest>;
+export const ZUpdateMessageRequest = z.strictObject({ text: trimmed(LIMITS.messageMax) });
+
+const csvOf = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) => (typeof v === "string" ? v.split(",").filter(Boolean) : v),
+    z.array(item).max(50),
+  );
+
+export const ZTicketListQuery = z.strictObject({
+  status: csvOf(z.enum(TICKET_STATUSES)).optional(),
+  priority_id: csvOf(ZId).optional(),
+  category_id: csvOf(ZId).optional(),
+  queue_id: csvOf(ZId).optional(),
+  assignee_id: z.union([z.literal("none"), z.literal("me"), ZId]).optional(),
+  requester_id: ZId.optional(),
+  created_from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  created_to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  q: z.string().trim().max(LIMITS.searchQueryMax).optional(),
+  include_archived: z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1")
+    .optional(),
+  archived_only: z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1")
+    .optional(),
+  sort: z.enum(["-created", "created"]).default("-created"),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).default(LIMITS.pageSizeDefault),
+  cursor: z.string().max(200).optional(),
+});
+export type TTicketListQuery = z.infer<typeof ZTicketListQuery>;
+
+export const ZNamedRef = z.strictObject({
+  name_ru: trimmed(LIMITS.nameMax),
+  name_en: trimmed(LIMITS.nameMax),
+});
+
+export const ZSettings = z.strictObject({
+  allowed_email_domain: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/)
+    .nullable(),
+  /** Hours after closing before a ticket leaves the working views. */
+  auto_hide_hours: z.number().int().min(0).max(24 * 365),
+  default_language: z.enum(LANGUAGES),
+  organisation_name: z.string().trim().max(LIMITS.nameMax),
+});
+export type TSettings = z.infer<typeof ZSettings>;
+export const ZUpdateSettingsRequest = ZSettings.partial();

@@ -1,0 +1,25 @@
+import type { Logger } from "pino";
+import type { AuthGuard } from "./modules/auth/auth.guard.js";
+import type { LoginLimiter } from "./modules/auth/auth.rate-limit.js";
+import type { TokenService } from "./modules/auth/auth.tokens.js";
+import type { SettingsService } from "./modules/catalog/settings.service.js";
+import type { EventBus } from "./platform/bus.js";
+import type { TConfig } from "./platform/config.js";
+import type { Database, Db } from "./platform/db/index.js";
+import type { JobRunner } from "./platform/jobs.js";
+import type { FileStorage } from "./platform/storage.js";
+
+/** What route plugins, use-cases and jobs get: the process's parts, passed explicitly. */
+export type AppContext = {
+  config: TConfig;
+  logger: Logger;
+  database: Database;
+  db: Db;
+  bus: EventBus;
+  storage: FileStorage;
+  jobs: JobRunner;
+  tokens: TokenService;
+  auth: AuthGuard;
+  loginLimiter: LoginLimiter;
+  settings: SettingsService;
+};

@@ -1,0 +1,210 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyCookie from "@fastify/cookie";
+import fastifyMultipart from "@fastify/multipart";
+import fastifyStatic from "@fastify/static";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import { LIMITS } from "@helpdesk/contracts";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { pino, type Logger } from "pino";
+import type { AppContext } from "./app-context.js";
+import { registerAttachmentRoutes } from "./modules/attachments/attachments.routes.js";
+import { createAuthGuard } from "./modules/auth/auth.guard.js";
+import { createLoginLimiter } from "./modules/auth/auth.rate-limit.js";
+import { registerAuthRoutes } from "./modules/auth/auth.routes.js";
+import { createTokenService } from "./modules/auth/auth.tokens.js";
+import { registerCatalogRoutes } from "./modules/catalog/catalog.routes.js";
+import { seedReferenceData } from "./modules/catalog/catalog.seed.js";
+import { createSettingsService } from "./modules/catalog/settings.service.js";
+import { registerSystemRoutes } from "./modules/system/system.routes.js";
+import { createArchiveSweepJob } from "./modules/tickets/tickets.jobs.js";
+import { registerMessageRoutes } from "./modules/tickets/messages.routes.js";
+import { registerTicketRoutes } from "./modules/tickets/tickets.routes.js";
+import { ensureFirstAdmin } from "./modules/users/users.admin.js";
+import { registerUserRoutes } from "./modules/users/users.routes.js";
+import { createLocalBus } from "./platform/bus.js";
+import { ConfigError, type TConfig } from "./platform/config.js";
+import { isAppError } from "./platform/errors.js";
+import { type Database, openDatabase } from "./platform/db/index.js";
+import { installErrorHandling } from "./platform/http.js";
+import { type JobDefinition, type JobRunner, startJobRunner } from "./platform/jobs.js";
+import { httpRequestDuration } from "./platform/metrics.js";
+import { createLocalStorage } from "./platform/storage.js";
+
+const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
+
+export type TServer = { app: FastifyInstance; ctx: AppContext; close(): Promise<void> };
+
+/**
+ * Builds the whole process: database (migrated and seeded), parts, HTTP routes and, for the
+ * worker role, the job runner. `jobs: "inline"` runs job handlers only when asked (tests).
+ */
+export async function createServer(
+  config: TConfig,
+  options: { logger?: Logger; database?: Database; jobs?: "pg-boss" | "inline" } = {},
+): Promise<TServer> {
+  const logger =
+    options.logger ??
+    pino({ level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"] });
+  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  await database.migrate();
+  await seedReferenceData(database.db);
+
+  const tokens = createTokenService(config.appSecret);
+  const ctx: AppContext = {
+    config,
+    logger,
+    database,
+    db: database.db,
+    bus: createLocalBus(),
+    storage: await createLocalStorage(config.dataDir),
+    jobs: undefined as unknown as JobRunner,
+    tokens,
+    auth: createAuthGuard({ executor: database.executor, tokens }),
+    loginLimiter: createLoginLimiter(),
+    settings: createSettingsService({ db: database.db, envAllowedDomain: config.allowedEmailDomain }),
+  };
+  if (config.adminEmail && config.adminPassword) {
+    const created = await ensureFirstAdmin(ctx.db, { email: config.adminEmail, password: config.adminPassword }).catch(
+      (error: unknown) => {
+        const reasons = isAppError(error) ? (error.details as { reasons?: string[] } | undefined)?.reasons : undefined;
+        if (!reasons) throw error;
+        throw new ConfigError([`ADMIN_PASSWORD: too weak (${reasons.join(", ")})`]);
+      },
+    );
+    if (created) logger.info({ email: config.adminEmail }, "created the first admin from ADMIN_EMAIL");
+  }
+
+  const jobDefinitions: JobDefinition[] = [createArchiveSweepJob(ctx)];
+  ctx.jobs =
+    options.jobs === "inline"
+      ? createInlineJobRunner(jobDefinitions)
+      : await startJobRunner({
+          executor: database.executor,
+          logger,
+          jobs: jobDefinitions,
+          isWorker: config.services.includes("worker"),
+        });
+
+  const app = await buildHttpApp(ctx);
+  return {
+    app,
+    ctx,
+    async close() {
+      await app.close();
+      await ctx.jobs.stop();
+      await ctx.bus.close();
+      if (!options.database) await database.close();
+    },
+  };
+}
+
+function createInlineJobRunner(defs: JobDefinition[]): JobRunner {
+  const byName = new Map(defs.map((d) => [d.name, d]));
+  return {
+    async send(name, data) {
+      await this.runNow(name, data);
+    },
+    async runNow(name, data) {
+      const def = byName.get(name);
+      if (!def) throw new Error(`Unknown job ${name}`);
+      await def.handler(def.payload.parse(data ?? {}), { id: "inline" });
+    },
+    async stop() {},
+  };
+}
+
+async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    bodyLimit: LIMITS.jsonBodyMaxBytes,
+    trustProxy: ctx.config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Requests Node's parser rejects (bad URL bytes, broken headers) still get our error shape.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const body = JSON.stringify({ error: { code: "request.malformed", message: "The HTTP request is malformed" } });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      void error;
+    },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const hasWebApp = existsSync(path.join(WEB_DIST, "index.html"));
+  installErrorHandling(app, {
+    // Client-side routes: any other GET that wants HTML gets the app shell.
+    spaFallback: (req, reply) => {
+      const isApi = req.url.startsWith("/api/") || req.url === "/api" || req.url.startsWith("/ws");
+      if (!hasWebApp || req.method !== "GET" || isApi || !(req.headers.accept ?? "").includes("text/html")) return false;
+      void reply.type("text/html").sendFile("index.html");
+      return true;
+    },
+  });
+
+  // An empty body on a JSON request is "no body", not a parse error (POST …/activate/ from curl).
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    if (body === "" || (typeof body === "string" && body.trim() === "")) return done(null, undefined);
+    parseJson(req, String(body), done);
+  });
+
+  app.addHook("onSend", async (_req, reply, payload) => {
+    reply.header("X-Content-Type-Options", "nosniff");
+    reply.header("X-Frame-Options", "DENY");
+    reply.header("Referrer-Policy", "same-origin");
+    if (ctx.config.isProduction && ctx.config.publicUrl.startsWith("https://")) {
+      reply.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    }
+    return payload;
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    httpRequestDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: LIMITS.uploadMaxBytes, files: LIMITS.attachmentsPerItem, fields: 20, fieldSize: LIMITS.messageMax * 4 },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Helpdesk API",
+        version: "0.1.0",
+        description:
+          "Omnichannel helpdesk. Authenticate with `POST /api/auth/login/` (Bearer JWT), `POST /api/api-token-auth/` (`Authorization: Token …`) or the web session cookie. Errors are `{error:{code,message,details}}`. Lists are `{results, next}` with keyset cursors.",
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          token: { type: "apiKey", in: "header", name: "Authorization", description: "Token <api token>" },
+        },
+      },
+      security: [{ bearer: [] }, { token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
+
+  await app.register(async (scope) => {
+    await registerSystemRoutes(scope, ctx);
+    await registerAuthRoutes(scope, ctx);
+    await registerUserRoutes(scope, ctx);
+    await registerCatalogRoutes(scope, ctx);
+    await registerTicketRoutes(scope, ctx);
+    await registerMessageRoutes(scope, ctx);
+    await registerAttachmentRoutes(scope, ctx);
+  });
+
+  if (hasWebApp) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: ["index.html"] });
+  return app;
+}

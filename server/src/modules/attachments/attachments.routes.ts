@@ -1,0 +1,76 @@
+import { LIMITS } from "@helpdesk/contracts";
+import { eq } from "drizzle-orm";
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppContext } from "../../app-context.js";
+import { attachments, ticketMessages } from "../../platform/db/schema/index.js";
+import { AppError } from "../../platform/errors.js";
+import { canSeeInternalNotes } from "../tickets/tickets.policies.js";
+import { presentAttachment } from "../tickets/tickets.presenter.js";
+import { loadVisibleTicket } from "../tickets/tickets.routes.js";
+import { INLINE_TYPES, storeUploadedFile } from "./attachments.usecases.js";
+
+const createAttachmentNotFoundError = () => new AppError("attachments.not_found", 404, "No such attachment");
+
+/** `POST /api/upload/` (seed S3) and downloads that check the ticket's visibility. */
+export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { db, auth } = ctx;
+
+  app.post(
+    "/api/upload",
+    {
+      schema: {
+        tags: ["attachments"],
+        summary: "Upload one file (multipart field `file`); attach it by id to a ticket or message",
+        consumes: ["multipart/form-data"],
+      },
+    },
+    async (req, reply) => {
+      const actor = await auth.require(req);
+      if (!req.isMultipart()) throw new AppError("uploads.not_multipart", 415, "Expected multipart/form-data");
+      const part = await req.file({ limits: { files: 1, fileSize: LIMITS.uploadMaxBytes } });
+      if (!part) throw new AppError("uploads.no_file", 400, "No file in the request");
+      const row = await storeUploadedFile(ctx, actor, part);
+      return reply.status(201).send(presentAttachment(row));
+    },
+  );
+
+  app.get(
+    "/api/attachments/:id",
+    { schema: { tags: ["attachments"], summary: "Download", params: z.strictObject({ id: z.uuid() }) } },
+    async (req, reply) => {
+      const actor = await auth.require(req);
+      const [a] = await db.select().from(attachments).where(eq(attachments.id, req.params.id));
+      if (!a) throw createAttachmentNotFoundError();
+      if (a.ticketId === null) {
+        if (a.uploaderId !== actor.id) throw createAttachmentNotFoundError();
+      } else {
+        await loadVisibleTicket(db, actor, a.ticketId).catch(() => {
+          throw createAttachmentNotFoundError();
+        });
+        if (a.messageId !== null && !canSeeInternalNotes(actor)) {
+          const [m] = await db
+            .select({ isInternal: ticketMessages.isInternal })
+            .from(ticketMessages)
+            .where(eq(ticketMessages.id, a.messageId));
+          if (m?.isInternal) throw createAttachmentNotFoundError();
+        }
+      }
+      const inline = INLINE_TYPES.has(a.contentType);
+      const encoded = encodeURIComponent(a.filename);
+      reply
+        .header("Content-Type", a.contentType === "text/plain" ? "text/plain; charset=utf-8" : a.contentType)
+        .header("Content-Length", a.size)
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Content-Security-Policy", "sandbox; default-src 'none'")
+        .header("Cache-Control", "private, max-age=3600")
+        .header(
+          "Content-Disposition",
+          `${inline ? "inline" : "attachment"}; filename="${a.filename.replace(/[^\x20-\x7e]/g, "_")}"; filename*=UTF-8''${encoded}`,
+        );
+      return reply.send(ctx.storage.read(a.storageKey));
+    },
+  );
+}

@@ -1,0 +1,102 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { MultipartFile } from "@fastify/multipart";
+import { fileTypeFromBuffer } from "file-type";
+import { LIMITS } from "@helpdesk/contracts";
+import type { AppContext } from "../../app-context.js";
+import { attachments } from "../../platform/db/schema/index.js";
+import { AppError } from "../../platform/errors.js";
+import type { TActor } from "../auth/auth.actor.js";
+
+const BLOCKED_TYPES = new Set([
+  "application/x-msdownload",
+  "application/vnd.microsoft.portable-executable",
+  "application/x-elf",
+  "application/x-executable",
+  "application/x-mach-binary",
+  "application/x-sharedlib",
+  "application/x-msi",
+  "application/x-ms-shortcut",
+]);
+const BLOCKED_EXTENSIONS = /\.(exe|com|scr|bat|cmd|msi|dll|vbs|js|jse|wsf|ps1|lnk|cpl|jar|app)$/i;
+
+/** Types a browser may show inline; everything else downloads as a file. */
+export const INLINE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"]);
+
+const SNIFF_BYTES = 4100;
+
+export const createFileTooLargeError = (max: number) =>
+  new AppError("uploads.too_large", 413, `The file is larger than ${Math.floor(max / 1024 / 1024)} MB`, {
+    max_bytes: max,
+  });
+const createTypeNotAllowedError = (type: string) =>
+  new AppError("uploads.type_not_allowed", 415, "Executable files are not accepted", { content_type: type });
+
+/** Cleans a client-supplied file name: no paths, no control characters, bounded length. */
+export function sanitizeFilename(name: string | undefined): string {
+  const base = path.basename((name ?? "").replace(/\\/g, "/")).replace(/[\x00-\x1f\x7f"]/g, "").trim();
+  return (base || "file").slice(0, 200);
+}
+
+const looksLikeText = (head: Buffer) => !head.includes(0) && !/[\x00-\x08\x0e-\x1a]/.test(head.toString("latin1"));
+
+/**
+ * Streams one uploaded file to disk (hashing it and enforcing the size limit), decides its real
+ * type from its bytes, refuses executables, and records it as an unattached upload of the actor.
+ */
+export async function storeUploadedFile(ctx: AppContext, actor: TActor, part: MultipartFile) {
+  const filename = sanitizeFilename(part.filename);
+  const tempPath = path.join(ctx.storage.tempDir, randomUUID());
+  const hash = createHash("sha256");
+  let size = 0;
+  const head: Buffer[] = [];
+  let headLength = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      if (headLength < SNIFF_BYTES) {
+        head.push(chunk.subarray(0, SNIFF_BYTES - headLength));
+        headLength += Math.min(chunk.length, SNIFF_BYTES - headLength);
+      }
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(part.file, tap, createWriteStream(tempPath));
+    if (part.file.truncated) throw createFileTooLargeError(LIMITS.uploadMaxBytes);
+    const headBuf = Buffer.concat(head);
+    const sniffed = await fileTypeFromBuffer(headBuf);
+    const declared = (part.mimetype || "application/octet-stream").toLowerCase().split(";")[0]!.trim();
+    if (BLOCKED_EXTENSIONS.test(filename)) throw createTypeNotAllowedError(declared);
+    let contentType: string;
+    if (sniffed) contentType = sniffed.mime;
+    else if (looksLikeText(headBuf)) contentType = declared.startsWith("text/") || declared === "application/json" || declared === "text/csv" ? declared : "text/plain";
+    else contentType = "application/octet-stream";
+    // HTML and SVG can carry scripts: keep the bytes, but never serve them as markup.
+    if (/html|svg|xml|javascript/.test(contentType)) contentType = "text/plain";
+    if (BLOCKED_TYPES.has(contentType)) throw createTypeNotAllowedError(contentType);
+    const id = randomUUID();
+    const storageKey = `${id.slice(0, 2)}/${id}`;
+    await ctx.storage.putFile(storageKey, tempPath);
+    const [row] = await ctx.db
+      .insert(attachments)
+      .values({
+        id,
+        uploaderId: actor.id,
+        filename,
+        contentType,
+        size,
+        sha256: hash.digest("hex"),
+        storageKey,
+      })
+      .returning();
+    return row!;
+  } finally {
+    await rm(tempPath, { force: true });
+  }
+}

@@ -1,0 +1,160 @@
+import {
+  LIMITS,
+  ZChangePasswordRequest,
+  ZLoginRequest,
+  ZRegisterRequest,
+  ZUpdateProfileRequest,
+} from "@helpdesk/contracts";
+import { eq } from "drizzle-orm";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppContext } from "../../app-context.js";
+import { users } from "../../platform/db/schema/index.js";
+import { presentUser } from "../users/users.presenter.js";
+import { findDepartmentIds, findUserById } from "../users/users.repository.js";
+import { SESSION_COOKIE } from "./auth.guard.js";
+import {
+  changePassword,
+  issueApiToken,
+  login,
+  refreshSession,
+  registerRequester,
+  revokeSession,
+} from "./auth.usecases.js";
+import { REFRESH_TTL_SECONDS } from "./auth.tokens.js";
+
+export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { db, auth } = ctx;
+
+  const setSessionCookie = (reply: FastifyReply, value: string) =>
+    reply.setCookie(SESSION_COOKIE, value, {
+      httpOnly: true,
+      sameSite: "lax",
+      secure: ctx.config.publicUrl.startsWith("https://"),
+      path: "/",
+      maxAge: REFRESH_TTL_SECONDS,
+    });
+
+  const present = async (userId: number) => {
+    const user = await findUserById(db, userId);
+    const deps = await findDepartmentIds(db, [userId]);
+    return presentUser(user!, deps.get(userId) ?? []);
+  };
+
+  app.post(
+    "/api/auth/register",
+    { schema: { tags: ["auth"], summary: "Register a requester account", body: ZRegisterRequest } },
+    async (req, reply) => {
+      const user = await registerRequester(ctx, req.body);
+      return reply.status(201).send(presentUser(user, []));
+    },
+  );
+
+  app.post(
+    "/api/auth/login",
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "Sign in: JWT access + refresh, and the web session cookie",
+        body: ZLoginRequest,
+      },
+    },
+    async (req, reply) => {
+      const result = await login(
+        { db, tokens: ctx.tokens, limiter: ctx.loginLimiter },
+        { ...req.body, ip: req.ip, userAgent: req.headers["user-agent"] },
+      );
+      setSessionCookie(reply, result.cookie);
+      return { access: result.access, refresh: result.refresh, user: await present(result.user.id) };
+    },
+  );
+
+  app.post(
+    "/api/auth/refresh",
+    { schema: { tags: ["auth"], body: z.strictObject({ refresh: z.string().min(1).max(2000) }) } },
+    async (req) => refreshSession(ctx, req.body.refresh),
+  );
+
+  app.post(
+    "/api/auth/logout",
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "End the session (of the bearer token, the cookie, or the given refresh token)",
+        body: z.strictObject({ refresh: z.string().min(1).max(2000).optional() }).optional(),
+      },
+    },
+    async (req, reply) => {
+      let sessionId: string | null = null;
+      if (req.body?.refresh) {
+        sessionId = (await ctx.tokens.verify("refresh", req.body.refresh)).sessionId;
+      } else {
+        const actor = await auth.optional(req);
+        sessionId = actor?.sessionId ?? null;
+      }
+      if (sessionId) await revokeSession(db, sessionId);
+      reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      return reply.status(204).send();
+    },
+  );
+
+  app.get("/api/auth/profile", { schema: { tags: ["auth"], summary: "The signed-in user" } }, async (req) => {
+    const actor = await auth.require(req);
+    return present(actor.id);
+  });
+
+  app.patch(
+    "/api/auth/profile",
+    { schema: { tags: ["auth"], summary: "Update own name, language, theme", body: ZUpdateProfileRequest } },
+    async (req) => {
+      const actor = await auth.require(req);
+      await db
+        .update(users)
+        .set({ ...req.body, updatedAt: new Date() })
+        .where(eq(users.id, actor.id));
+      return present(actor.id);
+    },
+  );
+
+  app.post(
+    "/api/auth/password",
+    { schema: { tags: ["auth"], summary: "Change own password", body: ZChangePasswordRequest } },
+    async (req, reply) => {
+      const actor = await auth.require(req);
+      await changePassword(db, {
+        userId: actor.id,
+        currentPassword: req.body.current_password,
+        newPassword: req.body.new_password,
+        keepSessionId: actor.sessionId,
+      });
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    "/api/api-token-auth",
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "API token for integrations (seed S3): use as `Authorization: Token <token>`",
+        body: z
+          .strictObject({
+            username: z.string().trim().toLowerCase().min(1).max(LIMITS.emailMax).optional(),
+            email: z.string().trim().toLowerCase().min(1).max(LIMITS.emailMax).optional(),
+            password: z.string().min(1).max(LIMITS.passwordMax),
+          })
+          .refine((b) => b.username || b.email, { message: "username or email is required" }),
+      },
+    },
+    async (req) => {
+      const email = (req.body.email ?? req.body.username)!;
+      const token = await issueApiToken(
+        { db, limiter: ctx.loginLimiter },
+        { email, password: req.body.password, ip: req.ip },
+      );
+      return { token };
+    },
+  );
+}

@@ -1,0 +1,42 @@
+import { createHash } from "node:crypto";
+import { SignJWT, jwtVerify } from "jose";
+import { createInvalidTokenError } from "./auth.errors.js";
+
+export type TTokenKind = "access" | "refresh" | "session";
+
+export const ACCESS_TTL_SECONDS = 15 * 60;
+export const REFRESH_TTL_SECONDS = 30 * 24 * 3600;
+
+export type TokenService = {
+  sign(kind: TTokenKind, userId: number, sessionId: string): Promise<string>;
+  verify(kind: TTokenKind, token: string): Promise<{ userId: number; sessionId: string }>;
+};
+
+/** HS256 JWTs keyed from APP_SECRET; the `typ` claim keeps refresh tokens from being used as access tokens. */
+export function createTokenService(appSecret: string): TokenService {
+  const key = createHash("sha256").update(`jwt:${appSecret}`).digest();
+  const ttl = (kind: TTokenKind) => (kind === "access" ? ACCESS_TTL_SECONDS : REFRESH_TTL_SECONDS);
+  return {
+    async sign(kind, userId, sessionId) {
+      return new SignJWT({ typ: kind, sid: sessionId })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(String(userId))
+        .setIssuedAt()
+        .setExpirationTime(`${ttl(kind)}s`)
+        .setJti(crypto.randomUUID())
+        .sign(key);
+    },
+    async verify(kind, token) {
+      try {
+        const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"] });
+        const userId = Number(payload.sub);
+        if (payload.typ !== kind || typeof payload.sid !== "string" || !Number.isInteger(userId)) {
+          throw createInvalidTokenError();
+        }
+        return { userId, sessionId: payload.sid };
+      } catch {
+        throw createInvalidTokenError();
+      }
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import { LIMITS, ZCreateMessageRequest, ZUpdateMessageRequest } from "@helpdesk/contracts";
+import { and, eq } from "drizzle-orm";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { type ZodTypeProvider, validatorCompiler } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppContext } from "../../app-context.js";
+import { ticketEvents, ticketMessages } from "../../platform/db/schema/index.js";
+import { createForbiddenError, createValidationError } from "../../platform/errors.js";
+import { runIdempotent } from "../../platform/idempotency.js";
+import type { TActor } from "../auth/auth.actor.js";
+import { storeUploadedFile } from "../attachments/attachments.usecases.js";
+import { listTicketMessages } from "./messages.repository.js";
+import { createMessageNotFoundError, createNoteNotFoundError } from "./tickets.errors.js";
+import { canSeeInternalNotes } from "./tickets.policies.js";
+import { idempotencyKey, loadVisibleTicket } from "./tickets.routes.js";
+import { addMessage, type TOutbox } from "./tickets.usecases.js";
+
+const ZMessageIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const ZMessageListQuery = z.strictObject({
+  ticket_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+
+/**
+ * Seed S4's `/messages/` (public replies) and `/notes/` (internal, staff only) CRUD. A message
+ * can also be posted as multipart/form-data with files.
+ */
+export async function registerMessageRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const { db, auth, bus } = ctx;
+
+  for (const kind of ["messages", "notes"] as const) {
+    const isInternal = kind === "notes";
+    const notFound = isInternal ? createNoteNotFoundError : createMessageNotFoundError;
+    const requireActor = async (req: FastifyRequest) => {
+      const actor = await auth.require(req);
+      // Requesters get the same 404 for notes as for anything they may not see.
+      if (isInternal && !canSeeInternalNotes(actor)) throw notFound();
+      return actor;
+    };
+    const findOne = async (actor: TActor, id: number) => {
+      const [m] = await listTicketMessages(db, actor, { messageId: id, kind: isInternal ? "note" : "message" });
+      if (!m) throw notFound();
+      await loadVisibleTicket(db, actor, m.ticket_id).catch(() => {
+        throw notFound();
+      });
+      return m;
+    };
+
+    app.get(
+      `/api/${kind}`,
+      { schema: { tags: [kind], summary: `List ${kind} of a ticket`, querystring: ZMessageListQuery } },
+      async (req) => {
+        const actor = await requireActor(req);
+        await loadVisibleTicket(db, actor, req.query.ticket_id);
+        const results = await listTicketMessages(db, actor, {
+          ticketId: req.query.ticket_id,
+          kind: isInternal ? "note" : "message",
+        });
+        return { results, next: null };
+      },
+    );
+
+    app.post(
+      `/api/${kind}`,
+      {
+        schema: {
+          tags: [kind],
+          summary: isInternal
+            ? "Add an internal note (staff only; never shown to requesters)"
+            : "Reply on a ticket (JSON, or multipart/form-data with `ticket_id`, `text` and files)",
+          body: ZCreateMessageRequest,
+        },
+        // A multipart body reaches the handler as undefined and is parsed there.
+        validatorCompiler: (route) => {
+          const validate = validatorCompiler(route as never);
+          return (data: unknown) => (data === undefined ? { value: undefined } : validate(data));
+        },
+      },
+      async (req, reply) => {
+        const actor = await requireActor(req);
+        const body = req.isMultipart() ? await readMultipartMessage(ctx, actor, req) : req.body;
+        if (!body) throw createValidationError([{ path: "body", message: "required" }]);
+        const outbox: TOutbox = [];
+        const result = await runIdempotent(
+          db,
+          { userId: actor.id, scope: `${kind}.create`, key: idempotencyKey(req) },
+          async (tx) => {
+            const id = await addMessage(tx, outbox, actor, {
+              ticketId: body.ticket_id,
+              text: body.text,
+              isInternal,
+              attachmentIds: body.attachment_ids,
+            });
+            const [m] = await listTicketMessages(tx, actor, { messageId: id });
+            return { statusCode: 201, body: m };
+          },
+        );
+        for (const e of outbox) bus.publish(e);
+        return reply.status(result.statusCode).send(result.body);
+      },
+    );
+
+    app.get(`/api/${kind}/:id`, { schema: { tags: [kind], params: ZMessageIdParams } }, async (req) =>
+      findOne(await requireActor(req), req.params.id),
+    );
+
+    const editHandler = async (req: FastifyRequest<{ Params: { id: number }; Body: { text: string } }>) => {
+      const actor = await requireActor(req);
+      const m = await findOne(actor, req.params.id);
+      if (m.author.id !== actor.id && actor.role !== "admin") {
+        throw createForbiddenError(`${kind}.not_author`, "Only the author or an admin may edit this");
+      }
+      await db.transaction(async (tx) => {
+        await tx
+          .update(ticketMessages)
+          .set({ body: req.body.text, updatedAt: new Date() })
+          .where(eq(ticketMessages.id, m.id));
+        await tx.insert(ticketEvents).values({
+          ticketId: m.ticket_id,
+          actorId: actor.id,
+          type: "updated",
+          data: { message_id: m.id, edited: true },
+          isInternal,
+        });
+      });
+      bus.publish({
+        type: "ticket.updated",
+        ticketId: m.ticket_id,
+        actorId: actor.id,
+        data: { message_id: m.id, is_internal: isInternal },
+        at: new Date().toISOString(),
+      });
+      return findOne(actor, m.id);
+    };
+    const editSchema = { tags: [kind], params: ZMessageIdParams, body: ZUpdateMessageRequest };
+    app.patch(`/api/${kind}/:id`, { schema: editSchema }, editHandler);
+    app.put(`/api/${kind}/:id`, { schema: editSchema }, editHandler);
+
+    app.delete(`/api/${kind}/:id`, { schema: { tags: [kind], params: ZMessageIdParams } }, async (req, reply) => {
+      const actor = await requireActor(req);
+      const m = await findOne(actor, req.params.id);
+      if (m.author.id !== actor.id && actor.role !== "admin") {
+        throw createForbiddenError(`${kind}.not_author`, "Only the author or an admin may delete this");
+      }
+      await db.transaction(async (tx) => {
+        await tx
+          .delete(ticketMessages)
+          .where(and(eq(ticketMessages.id, m.id), eq(ticketMessages.isInternal, isInternal)));
+        await tx.insert(ticketEvents).values({
+          ticketId: m.ticket_id,
+          actorId: actor.id,
+          type: "updated",
+          data: { message_id: m.id, deleted: true },
+          isInternal,
+        });
+      });
+      return reply.status(204).send();
+    });
+  }
+}
+
+const ZMultipartFields = z.strictObject({
+  ticket_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  text: z.string().trim().min(1).max(LIMITS.messageMax),
+});
+
+/** Reads `ticket_id`, `text` and up to LIMITS.attachmentsPerItem files from a multipart body. */
+async function readMultipartMessage(ctx: AppContext, actor: TActor, req: FastifyRequest) {
+  const fields: Record<string, string> = {};
+  const attachmentIds: string[] = [];
+  for await (const part of req.parts({ limits: { files: LIMITS.attachmentsPerItem, fileSize: LIMITS.uploadMaxBytes } })) {
+    if (part.type === "file") {
+      const stored = await storeUploadedFile(ctx, actor, part);
+      attachmentIds.push(stored.id);
+    } else if (typeof part.value === "string") {
+      fields[part.fieldname] = part.value;
+    }
+  }
+  const parsed = ZMultipartFields.safeParse(fields);
+  if (!parsed.success) {
+    throw createValidationError(parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+  }
+  return { ...parsed.data, attachment_ids: attachmentIds };
+}

@@ -1,0 +1,167 @@
+import type { TTicketListQuery, TTicketSource, TTicketStatus } from "@helpdesk/contracts";
+import { type SQL, sql } from "drizzle-orm";
+import type { DbOrTx } from "../../platform/db/index.js";
+import { decodeCursor, encodeCursor } from "../../platform/http.js";
+import type { TActor } from "../auth/auth.actor.js";
+import { ticketVisibilitySql } from "./tickets.policies.js";
+
+/** A ticket joined with the names the API shows. */
+export type TTicketRow = {
+  id: number;
+  title: string;
+  description: string;
+  status: TTicketStatus;
+  source: TTicketSource;
+  priority_id: number;
+  priority_slug: string;
+  priority_name_ru: string;
+  priority_name_en: string;
+  category_id: number | null;
+  category_slug: string | null;
+  category_name_ru: string | null;
+  category_name_en: string | null;
+  queue_id: number;
+  queue_slug: string;
+  queue_name_ru: string;
+  queue_name_en: string;
+  requester_id: number;
+  requester_name: string;
+  requester_email: string;
+  assignee_id: number | null;
+  assignee_name: string | null;
+  assignee_email: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  first_response_at: Date | string | null;
+  closed_at: Date | string | null;
+  archived_at: Date | string | null;
+  rank?: number;
+};
+
+const SELECT_TICKET = sql`
+  SELECT t.id::float8 AS id, t.title, t.description, t.status, t.source,
+    t.priority_id, p.slug AS priority_slug, p.name_ru AS priority_name_ru, p.name_en AS priority_name_en,
+    t.category_id, c.slug AS category_slug, c.name_ru AS category_name_ru, c.name_en AS category_name_en,
+    t.queue_id, q.slug AS queue_slug, q.name_ru AS queue_name_ru, q.name_en AS queue_name_en,
+    t.requester_id, r.name AS requester_name, r.email AS requester_email,
+    t.assignee_id, a.name AS assignee_name, a.email AS assignee_email,
+    t.created_at, t.updated_at, t.first_response_at, t.closed_at, t.archived_at`;
+
+const FROM_TICKET = sql`
+  FROM tickets t
+  JOIN priorities p ON p.id = t.priority_id
+  JOIN queues q ON q.id = t.queue_id
+  JOIN users r ON r.id = t.requester_id
+  LEFT JOIN categories c ON c.id = t.category_id
+  LEFT JOIN users a ON a.id = t.assignee_id`;
+
+export async function findTicketRow(db: DbOrTx, id: number): Promise<TTicketRow | undefined> {
+  const result = await db.execute(sql`${SELECT_TICKET} ${FROM_TICKET} WHERE t.id = ${id}`);
+  return result.rows[0] as TTicketRow | undefined;
+}
+
+/** Locks the ticket row for an update in this transaction and returns its access facts. */
+export async function lockTicket(db: DbOrTx, id: number) {
+  const result = await db.execute(sql`
+    SELECT id::float8 AS id, requester_id, assignee_id, queue_id, status, title, description, priority_id,
+      category_id, first_response_at, closed_at, archived_at
+    FROM tickets WHERE id = ${id} FOR UPDATE`);
+  const r = result.rows[0] as
+    | {
+        id: number;
+        requester_id: number;
+        assignee_id: number | null;
+        queue_id: number;
+        status: TTicketStatus;
+        title: string;
+        description: string;
+        priority_id: number;
+        category_id: number | null;
+        first_response_at: Date | null;
+        closed_at: Date | null;
+        archived_at: Date | null;
+      }
+    | undefined;
+  if (!r) return undefined;
+  return {
+    ...r,
+    requesterId: r.requester_id,
+    assigneeId: r.assignee_id,
+    queueId: r.queue_id,
+  };
+}
+
+type TCursor = { id: number; r?: number };
+const isCursor = (v: unknown): v is TCursor =>
+  typeof v === "object" &&
+  v !== null &&
+  Number.isSafeInteger((v as TCursor).id) &&
+  ((v as TCursor).r === undefined || typeof (v as TCursor).r === "number");
+
+const toDateBound = (value: string, end: boolean): Date => {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const d = new Date(`${value}T00:00:00Z`);
+    if (end) d.setUTCDate(d.getUTCDate() + 1);
+    return d;
+  }
+  return new Date(value);
+};
+
+/**
+ * A page of tickets the actor may see, filtered, keyset-paged by id (or by relevance then id
+ * when searching). Closed tickets past the auto-hide delay are left out unless asked for;
+ * a search looks at them too.
+ */
+export async function listTickets(
+  db: DbOrTx,
+  actor: TActor,
+  query: TTicketListQuery & { fixed?: SQL },
+): Promise<{ rows: TTicketRow[]; next: string | null }> {
+  const where: SQL[] = [ticketVisibilitySql(actor)];
+  if (query.fixed) where.push(query.fixed);
+  const ints = (ids: number[]) => sql.raw(`'{${ids.map((n) => Math.trunc(n)).join(",")}}'::int[]`);
+  if (query.status?.length) where.push(sql`t.status = ANY(${sql.raw(`'{${query.status.join(",")}}'::text[]`)})`);
+  if (query.priority_id?.length) where.push(sql`t.priority_id = ANY(${ints(query.priority_id)})`);
+  if (query.category_id?.length) where.push(sql`t.category_id = ANY(${ints(query.category_id)})`);
+  if (query.queue_id?.length) where.push(sql`t.queue_id = ANY(${ints(query.queue_id)})`);
+  if (query.assignee_id === "none") where.push(sql`t.assignee_id IS NULL`);
+  else if (query.assignee_id === "me") where.push(sql`t.assignee_id = ${actor.id}`);
+  else if (query.assignee_id !== undefined) where.push(sql`t.assignee_id = ${query.assignee_id}`);
+  if (query.requester_id !== undefined) where.push(sql`t.requester_id = ${query.requester_id}`);
+  if (query.created_from) where.push(sql`t.created_at >= ${toDateBound(query.created_from, false).toISOString()}`);
+  if (query.created_to) where.push(sql`t.created_at < ${toDateBound(query.created_to, true).toISOString()}`);
+
+  const q = query.q?.trim();
+  if (query.archived_only) where.push(sql`t.archived_at IS NOT NULL`);
+  else if (!query.include_archived && !q) where.push(sql`t.archived_at IS NULL`);
+
+  const cursor = query.cursor ? decodeCursor(query.cursor, isCursor) : undefined;
+  const limit = query.limit;
+
+  if (q) {
+    const tsq = sql`(websearch_to_tsquery('russian', ${q}) || websearch_to_tsquery('english', ${q}))`;
+    const numeric = /^#?\d{1,15}$/.test(q) ? Number(q.replace("#", "")) : null;
+    const match = sql`(t.doc_vector @@ ${tsq} OR t.msg_vector @@ ${tsq} OR ${q} <% t.title${
+      numeric !== null ? sql` OR t.id = ${numeric}` : sql``
+    })`;
+    const rank = sql`(ts_rank(t.doc_vector, ${tsq}) + 0.5 * ts_rank(coalesce(t.msg_vector, ''), ${tsq})
+      + word_similarity(${q}, t.title)${numeric !== null ? sql` + (CASE WHEN t.id = ${numeric} THEN 10 ELSE 0 END)` : sql``})::float8`;
+    where.push(match);
+    if (cursor) where.push(sql`(${rank}, t.id) < (${cursor.r ?? 0}::float8, ${cursor.id})`);
+    const result = await db.execute(sql`${SELECT_TICKET}, ${rank} AS rank ${FROM_TICKET}
+      WHERE ${sql.join(where, sql` AND `)} ORDER BY rank DESC, t.id DESC LIMIT ${limit + 1}`);
+    return page(result.rows as TTicketRow[], limit, (r) => ({ id: r.id, r: r.rank ?? 0 }));
+  }
+
+  const asc = query.sort === "created";
+  if (cursor) where.push(asc ? sql`t.id > ${cursor.id}` : sql`t.id < ${cursor.id}`);
+  const result = await db.execute(sql`${SELECT_TICKET} ${FROM_TICKET}
+    WHERE ${sql.join(where, sql` AND `)} ORDER BY t.id ${sql.raw(asc ? "ASC" : "DESC")} LIMIT ${limit + 1}`);
+  return page(result.rows as TTicketRow[], limit, (r) => ({ id: r.id }));
+}
+
+function page(rows: TTicketRow[], limit: number, cursorOf: (r: TTicketRow) => Record<string, number>) {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { rows: items, next: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };
+}

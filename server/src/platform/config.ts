@@ -1,0 +1,118 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+const SERVICE_NAMES = ["web", "worker"] as const;
+
+/**
+ * Every environment variable the server reads, with its default. This is the only place
+ * that touches `process.env` (a lint rule keeps it so).
+ */
+const ZEnv = z.object({
+  /** TCP port of the HTTP server. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface to bind; 0.0.0.0 to accept connections from other machines. */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** Where the embedded database, uploaded files and the generated secret live. */
+  DATA_DIR: z.string().min(1).default("./data"),
+  /** PostgreSQL connection string; unset means the embedded PGlite database in DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+    .optional(),
+  /** Redis for real-time fan-out across instances; unset means in-process. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional(),
+  /** The address people use to reach the app; used in links in e-mails. */
+  PUBLIC_URL: z.url().optional(),
+  /** Signs tokens and encrypts stored secrets; generated into DATA_DIR when unset. */
+  APP_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** With ADMIN_PASSWORD: the first admin, created at start when there is none. */
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(10, "must be at least 10 characters").optional(),
+  /** Only e-mail addresses of this domain may self-register (overrides the admin setting). */
+  ALLOWED_EMAIL_DOMAIN: z
+    .string()
+    .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/i, "must be a domain such as example.com")
+    .optional(),
+  /** Roles of this process: web (HTTP + WebSocket), worker (jobs and schedules). */
+  SERVICES: z
+    .string()
+    .default("web,worker")
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(SERVICE_NAMES)).min(1)),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Trust X-Forwarded-* headers (behind nginx). */
+  TRUST_PROXY: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
+});
+
+export type TConfig = {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  publicUrl: string;
+  appSecret: string;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  allowedEmailDomain: string | undefined;
+  services: ReadonlyArray<(typeof SERVICE_NAMES)[number]>;
+  logLevel: string;
+  isProduction: boolean;
+  isTest: boolean;
+  trustProxy: boolean;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/**
+ * Parses the environment once. Every problem is listed (naming the variable), then it throws
+ * a ConfigError that the CLI prints before exiting.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): TConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = ZEnv.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`));
+  }
+  const e = parsed.data;
+  if ((e.ADMIN_EMAIL && !e.ADMIN_PASSWORD) || (!e.ADMIN_EMAIL && e.ADMIN_PASSWORD)) {
+    throw new ConfigError(["ADMIN_EMAIL and ADMIN_PASSWORD must be set together"]);
+  }
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === "0.0.0.0" ? "localhost" : e.HOST}:${e.PORT}`).replace(/\/$/, ""),
+    appSecret: e.APP_SECRET ?? readOrCreateSecret(dataDir),
+    adminEmail: e.ADMIN_EMAIL?.toLowerCase(),
+    adminPassword: e.ADMIN_PASSWORD,
+    allowedEmailDomain: e.ALLOWED_EMAIL_DOMAIN?.toLowerCase(),
+    services: e.SERVICES,
+    logLevel: e.LOG_LEVEL,
+    isProduction: e.NODE_ENV === "production",
+    isTest: e.NODE_ENV === "test",
+    trustProxy: e.TRUST_PROXY,
+  };
+}
+
+function readOrCreateSecret(dataDir: string): string {
+  const file = path.join(dataDir, "app-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString("base64url");
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

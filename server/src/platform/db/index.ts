@@ -1,0 +1,118 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import * as schema from "./schema/index.js";
+
+export { schema };
+/** The drizzle database, whichever driver is underneath. */
+export type Db = NodePgDatabase<typeof schema>;
+/** A transaction or the database: use-cases accept either so they can be composed. */
+export type DbOrTx = Db | Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/** Runs raw SQL; used by pg-boss and health checks. */
+export type SqlExecutor = {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+};
+
+export type Database = {
+  kind: "pglite" | "postgres";
+  db: Db;
+  executor: SqlExecutor;
+  /** Applies the committed migrations (see migrateDatabase). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+};
+
+/**
+ * Per-connection settings. Typo-tolerant title search (`q <% title`) matches words at least 40%
+ * similar by trigrams: "прентер" finds "принтер".
+ */
+const SESSION_SETUP = "SET pg_trgm.word_similarity_threshold = 0.4";
+
+const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../migrations");
+
+/**
+ * Opens the database: PGlite in `<dataDir>/pgdata` when no URL is given (or in memory with
+ * `memory://`), otherwise PostgreSQL through a pg pool.
+ */
+export async function openDatabase(options: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  poolSize?: number;
+}): Promise<Database> {
+  if (!options.databaseUrl) {
+    const dir = path.join(options.dataDir, "pgdata");
+    mkdirSync(dir, { recursive: true });
+    return openPglite(dir);
+  }
+  if (options.databaseUrl === "memory://") return openPglite(undefined);
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  pool.on("connect", (client) => {
+    client.query(SESSION_SETUP).catch(() => {});
+  });
+  const db = drizzlePg(pool, { schema });
+  return {
+    kind: "postgres",
+    db,
+    executor: {
+      async executeSql(text, values) {
+        const r = await pool.query(text, values as unknown[]);
+        return { rows: r.rows };
+      },
+    },
+    async migrate() {
+      // Several instances may start at once: a session-level lock on one connection serialises them.
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock(7243011)");
+        await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(7243011)").catch(() => {});
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  const client = await PGlite.create({ dataDir, extensions: { pg_trgm } });
+  await client.exec(SESSION_SETUP);
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    kind: "pglite",
+    db,
+    executor: {
+      async executeSql(text, values) {
+        if (values && values.length > 0) {
+          const r = await client.query<Record<string, unknown>>(text, values);
+          return { rows: r.rows };
+        }
+        // pg-boss sends multi-statement scripts without parameters; exec runs them all.
+        const results = await client.exec(text);
+        return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
+      },
+    },
+    migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR }),
+    close: () => client.close(),
+  };
+}
+
+/** Reports whether the database answers a trivial query. */
+export async function pingDatabase(database: Database): Promise<boolean> {
+  try {
+    await database.executor.executeSql("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,104 @@
+import PgBoss from "pg-boss";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { SqlExecutor } from "./db/index.js";
+import { jobsProcessed } from "./metrics.js";
+
+/** A background job: a name with a version, a zod payload, an optional cron, a handler. */
+export type JobDefinition<TSchema extends z.ZodType = z.ZodType> = {
+  name: string;
+  payload: TSchema;
+  /** Cron expression (UTC) for scheduled jobs. */
+  cron?: string;
+  retryLimit?: number;
+  handler: (data: z.infer<TSchema>, job: { id: string }) => Promise<void>;
+};
+
+export const defineJob = <TSchema extends z.ZodType>(def: JobDefinition<TSchema>): JobDefinition =>
+  def as unknown as JobDefinition;
+
+export type JobRunner = {
+  /** Queues a job; with a singletonKey the same key is queued once. */
+  send(name: string, data: object, options?: { singletonKey?: string; startAfterSeconds?: number }): Promise<void>;
+  /** Runs one job's handler now, in this process (CLI and tests). */
+  runNow(name: string, data?: object): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/**
+ * Starts pg-boss on the application database. Every process can send jobs; only processes
+ * with the worker role run handlers and schedules (pg-boss makes each job run once).
+ */
+export async function startJobRunner(options: {
+  executor: SqlExecutor;
+  logger: Logger;
+  jobs: JobDefinition[];
+  isWorker: boolean;
+  pollingIntervalSeconds?: number;
+}): Promise<JobRunner> {
+  const { logger } = options;
+  const boss = new PgBoss({
+    db: options.executor,
+    schema: "pgboss",
+    supervise: options.isWorker,
+    schedule: options.isWorker,
+    migrate: true,
+  });
+  boss.on("error", (error) => logger.error({ err: error }, "job runner error"));
+  await boss.start();
+  const byName = new Map(options.jobs.map((j) => [j.name, j]));
+
+  const runHandler = async (def: JobDefinition, data: unknown, id: string) => {
+    const parsed = def.payload.safeParse(data ?? {});
+    if (!parsed.success) {
+      // A payload that does not match its schema will never succeed: drop it loudly.
+      logger.error({ job: def.name, id, issues: parsed.error.issues }, "job payload rejected");
+      jobsProcessed.inc({ name: def.name, outcome: "rejected" });
+      return;
+    }
+    try {
+      await def.handler(parsed.data, { id });
+      jobsProcessed.inc({ name: def.name, outcome: "ok" });
+    } catch (error) {
+      jobsProcessed.inc({ name: def.name, outcome: "failed" });
+      logger.warn({ err: error, job: def.name, id }, "job failed; pg-boss will retry");
+      throw error;
+    }
+  };
+
+  for (const def of options.jobs) {
+    await boss.createQueue(def.name, {
+      name: def.name,
+      retryLimit: def.retryLimit ?? 5,
+      retryDelay: 5,
+      retryBackoff: true,
+    });
+    if (options.isWorker) {
+      await boss.work(
+        def.name,
+        { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, batchSize: 1 },
+        async (jobs) => {
+          for (const job of jobs) await runHandler(def, job.data, job.id);
+        },
+      );
+      if (def.cron) await boss.schedule(def.name, def.cron, {}, { tz: "UTC" });
+    }
+  }
+
+  return {
+    async send(name, data, opts) {
+      await boss.send(name, data, {
+        singletonKey: opts?.singletonKey,
+        startAfter: opts?.startAfterSeconds,
+      });
+    },
+    async runNow(name, data) {
+      const def = byName.get(name);
+      if (!def) throw new Error(`Unknown job ${name}`);
+      await runHandler(def, data ?? {}, "manual");
+    },
+    async stop() {
+      await boss.stop({ graceful: true, wait: true, timeout: 5000 });
+    },
+  };
+}

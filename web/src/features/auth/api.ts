@@ -1,0 +1,90 @@
+import type { TLanguage, TTheme } from "@helpdesk/contracts";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ApiError, api } from "../../shared/api/client";
+import type { PublicSettings, User } from "../../shared/api/types";
+
+export const meKey = ["me"] as const;
+
+/** The signed-in user, or null when there is no session. */
+export function useMe() {
+  return useQuery({
+    queryKey: meKey,
+    queryFn: async () => {
+      try {
+        return await api.get<User>("/api/auth/profile/");
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) {
+          return null;
+        }
+        throw error;
+      }
+    },
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+}
+
+/** The current user; only call below the auth guard. */
+export function useCurrentUser(): User {
+  const { data } = useMe();
+  if (!data) {
+    throw new Error("useCurrentUser used outside the auth guard");
+  }
+  return data;
+}
+
+export function usePublicSettings() {
+  return useQuery({
+    queryKey: ["settings", "public"],
+    queryFn: () => api.get<PublicSettings>("/api/settings/public/"),
+    staleTime: 10 * 60_000,
+  });
+}
+
+export function useLogin() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { email: string; password: string }) =>
+      api.post<{ access: string; refresh: string; user: User }>("/api/auth/login/", body),
+    onSuccess: (data) => {
+      queryClient.clear();
+      queryClient.setQueryData(meKey, data.user);
+    },
+  });
+}
+
+export function useRegister() {
+  return useMutation({
+    mutationFn: (body: { email: string; password: string; name: string; language?: TLanguage }) =>
+      api.post<User>("/api/auth/register/", body),
+  });
+}
+
+export function useLogout() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<void>("/api/auth/logout/"),
+    onSettled: () => {
+      queryClient.clear();
+      queryClient.setQueryData(meKey, null);
+    },
+  });
+}
+
+export function useUpdateProfile() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name?: string; language?: TLanguage; theme?: TTheme }) =>
+      api.patch<User>("/api/auth/profile/", body),
+    onSuccess: (user) => {
+      queryClient.setQueryData(meKey, user);
+    },
+  });
+}
+
+export function useChangePassword() {
+  return useMutation({
+    mutationFn: (body: { current_password: string; new_password: string }) =>
+      api.post<void>("/api/auth/password/", body),
+  });
+}
