@@ -23,7 +23,15 @@ export function navItemsFor(role: TRole): NavItem[] {
     case "operator":
       return [ITEMS.all, ITEMS.board, ITEMS.archive];
     case "admin":
-      return [ITEMS.all, ITEMS.assigned, ITEMS.queues, ITEMS.board, ITEMS.archive, ITEMS.newRequest, ITEMS.admin];
+      return [
+        ITEMS.all,
+        ITEMS.assigned,
+        ITEMS.queues,
+        ITEMS.board,
+        ITEMS.archive,
+        ITEMS.newRequest,
+        ITEMS.admin,
+      ];
   }
 }
 

@@ -21,7 +21,8 @@ export const queryClient = new QueryClient({
       staleTime: 20_000,
       refetchOnWindowFocus: true,
       // Client errors (403/404/401) will not change by retrying.
-      retry: (count, error) => count < 2 && !(error instanceof ApiError && error.status >= 400 && error.status < 500),
+      retry: (count, error) =>
+        count < 2 && !(error instanceof ApiError && error.status >= 400 && error.status < 500),
     },
   },
 });

@@ -83,7 +83,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
       schema: {
         tags: ["auth"],
         summary: "End the session (of the bearer token, the cookie, or the given refresh token)",
-        body: z.strictObject({ refresh: z.string().min(1).max(2000).optional() }).optional(),
+        body: z.strictObject({ refresh: z.string().min(1).max(2000).optional() }).nullish(),
       },
     },
     async (req, reply) => {

@@ -73,7 +73,7 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
         // A multipart body reaches the handler as undefined and is parsed there.
         validatorCompiler: (route) => {
           const validate = validatorCompiler(route as never);
-          return (data: unknown) => (data === undefined ? { value: undefined } : validate(data));
+          return (data: unknown) => (data == null ? { value: undefined } : validate(data));
         },
       },
       async (req, reply) => {

@@ -166,7 +166,7 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
         tags: ["tickets"],
         summary: "Complete and close the ticket (seed S2; the assigned executor)",
         params: ZTicketIdParams,
-        body: ZExecuteTicketRequest.optional(),
+        body: ZExecuteTicketRequest.nullish(),
         response: { 200: ZTicket },
       },
     },

@@ -76,8 +76,12 @@ export function useUpdateProfile() {
   return useMutation({
     mutationFn: (body: { name?: string; language?: TLanguage; theme?: TTheme }) =>
       api.patch<User>("/api/auth/profile/", body),
-    onSuccess: (user) => {
+    onSuccess: (user, body) => {
       queryClient.setQueryData(meKey, user);
+      if (body.language) {
+        // Catalog and ticket names come back in the user's language.
+        void queryClient.invalidateQueries({ predicate: (query) => query.queryKey[0] !== meKey[0] });
+      }
     },
   });
 }

@@ -20,7 +20,9 @@ export function useCatalogOptions(kind: CatalogKind, enabled = true) {
   const query = useCatalog(kind, enabled);
   const items = query.data ?? [];
   const sorted = kind === "priorities" ? [...items].sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0)) : items;
-  return sorted.filter((item) => item.is_active).map((item) => ({ value: String(item.id), label: item.name }));
+  return sorted
+    .filter((item) => item.is_active)
+    .map((item) => ({ value: String(item.id), label: item.name }));
 }
 
 export type CatalogInput = {

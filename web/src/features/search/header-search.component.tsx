@@ -24,7 +24,8 @@ export function HeaderSearch() {
 
   const results = useQuery({
     queryKey: ["tickets", { q: debounced, limit: 7, include_archived: true, purpose: "search" }],
-    queryFn: ({ signal }) => fetchTickets({ q: debounced, limit: 7, include_archived: true }, undefined, signal),
+    queryFn: ({ signal }) =>
+      fetchTickets({ q: debounced, limit: 7, include_archived: true }, undefined, signal),
     enabled: debounced.length >= 2,
     staleTime: 15_000,
   });

@@ -44,7 +44,9 @@ async function parseError(response: Response): Promise<ApiError> {
   let message = response.statusText || "Request failed";
   let details: unknown;
   try {
-    const body = (await response.json()) as { error?: { code?: string; message?: string; details?: unknown } };
+    const body = (await response.json()) as {
+      error?: { code?: string; message?: string; details?: unknown };
+    };
     if (body.error) {
       code = body.error.code ?? code;
       message = body.error.message ?? message;

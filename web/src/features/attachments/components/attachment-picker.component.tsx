@@ -27,7 +27,13 @@ export function AttachmentPicker({ items, onFiles, onRemove, compact }: Props) {
         p={compact ? "xs" : "md"}
         aria-label={t("tickets.attachFile")}
       >
-        <Group justify="center" gap="sm" mih={compact ? 24 : 60} style={{ pointerEvents: "none" }} wrap="nowrap">
+        <Group
+          justify="center"
+          gap="sm"
+          mih={compact ? 24 : 60}
+          style={{ pointerEvents: "none" }}
+          wrap="nowrap"
+        >
           <Dropzone.Accept>
             <IconUpload size={compact ? 18 : 28} />
           </Dropzone.Accept>

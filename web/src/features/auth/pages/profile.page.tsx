@@ -1,6 +1,16 @@
 import { LANGUAGES, LIMITS, THEMES, type TLanguage, type TTheme } from "@helpdesk/contracts";
-import { Button, Paper, PasswordInput, SegmentedControl, Select, Stack, Text, TextInput, Title } from "@mantine/core";
-import { useMantineColorScheme } from "@mantine/core";
+import {
+  Button,
+  Paper,
+  PasswordInput,
+  SegmentedControl,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+  useMantineColorScheme,
+} from "@mantine/core";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { applyLanguage } from "../../../app/i18n";
@@ -21,7 +31,10 @@ export default function ProfilePage() {
 
   const saveName = (event: FormEvent) => {
     event.preventDefault();
-    update.mutate({ name: name.trim() }, { onSuccess: () => notify.success(t("common.saved")), onError: notify.error });
+    update.mutate(
+      { name: name.trim() },
+      { onSuccess: () => notify.success(t("common.saved")), onError: notify.error },
+    );
   };
   const saveLanguage = (language: TLanguage) => {
     applyLanguage(language);

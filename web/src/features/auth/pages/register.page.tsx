@@ -4,11 +4,11 @@ import { IconInfoCircle } from "@tabler/icons-react";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
+import { detectLanguage } from "../../../app/i18n";
 import { ApiError } from "../../../shared/api/client";
 import { describeError } from "../../../shared/api/errors";
 import { usePublicSettings, useRegister } from "../api";
 import { AuthFrame } from "../components/auth-frame.component";
-import { detectLanguage } from "../../../app/i18n";
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -30,7 +30,9 @@ export default function RegisterPage() {
         ? t("auth.domainRule", { domain })
         : null;
   const passwordError =
-    touched && password.length < LIMITS.passwordMin ? t("auth.passwordTooShort", { min: LIMITS.passwordMin }) : null;
+    touched && password.length < LIMITS.passwordMin
+      ? t("auth.passwordTooShort", { min: LIMITS.passwordMin })
+      : null;
   const nameError = touched && !name.trim() ? t("auth.required") : null;
 
   const submit = (event: FormEvent) => {

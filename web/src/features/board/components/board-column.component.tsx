@@ -83,7 +83,9 @@ export const BoardColumn = memo(function BoardColumn({
           ))}
           {hidden > 0 || hasMore ? (
             <Button variant="subtle" size="xs" onClick={showMore} loading={fetchingMore}>
-              {hidden > 0 ? t("common.showMore", { count: Math.min(hidden, PAGE_STEP) }) : t("common.loadMore")}
+              {hidden > 0
+                ? t("common.showMore", { count: Math.min(hidden, PAGE_STEP) })
+                : t("common.loadMore")}
             </Button>
           ) : null}
         </Stack>

@@ -29,7 +29,11 @@ type ListData = InfiniteData<Page<Ticket>, string | undefined>;
 
 const COLUMN_PAGE = 100;
 
-function columnFilters(status: TTicketStatus, queueId: string | null, assigneeId: string | null): TicketFilters {
+function columnFilters(
+  status: TTicketStatus,
+  queueId: string | null,
+  assigneeId: string | null,
+): TicketFilters {
   return {
     status: [status],
     queue_id: queueId ?? undefined,
@@ -104,7 +108,13 @@ export default function BoardPage() {
     const previousTo = queryClient.getQueryData<ListData>(toKey);
     queryClient.setQueryData<ListData>(fromKey, (data) =>
       data
-        ? { ...data, pages: data.pages.map((page) => ({ ...page, results: page.results.filter((x) => x.id !== ticket.id) })) }
+        ? {
+            ...data,
+            pages: data.pages.map((page) => ({
+              ...page,
+              results: page.results.filter((x) => x.id !== ticket.id),
+            })),
+          }
         : data,
     );
     queryClient.setQueryData<ListData>(toKey, (data) => {
@@ -144,9 +154,12 @@ export default function BoardPage() {
   const statusOf = (id: string | number | undefined) => (id ? t(`status.${String(id)}`) : "");
   const announcements: Announcements = {
     onDragStart: ({ active }) => t("board.announceStart", { id: active.id }),
-    onDragOver: ({ active, over }) => (over ? t("board.announceOver", { id: active.id, status: statusOf(over.id) }) : undefined),
+    onDragOver: ({ active, over }) =>
+      over ? t("board.announceOver", { id: active.id, status: statusOf(over.id) }) : undefined,
     onDragEnd: ({ active, over }) =>
-      over ? t("board.announceEnd", { id: active.id, status: statusOf(over.id) }) : t("board.announceCancel", { id: active.id }),
+      over
+        ? t("board.announceEnd", { id: active.id, status: statusOf(over.id) })
+        : t("board.announceCancel", { id: active.id }),
     onDragCancel: ({ active }) => t("board.announceCancel", { id: active.id }),
   };
 

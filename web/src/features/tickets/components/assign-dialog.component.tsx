@@ -20,7 +20,9 @@ export function AssignDialog({ opened, onClose, onAssign, loading, currentAssign
   const { t } = useTranslation();
   const executors = useExecutors(opened);
   const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<string | null>(currentAssigneeId ? String(currentAssigneeId) : null);
+  const [selected, setSelected] = useState<string | null>(
+    currentAssigneeId ? String(currentAssigneeId) : null,
+  );
 
   const needle = filter.trim().toLowerCase();
   const list = (executors.data ?? [])
@@ -37,8 +39,12 @@ export function AssignDialog({ opened, onClose, onAssign, loading, currentAssign
           onChange={(event) => setFilter(event.currentTarget.value)}
         />
         {executors.isPending ? <PageLoader /> : null}
-        {executors.isError ? <ErrorAlert error={executors.error} onRetry={() => void executors.refetch()} /> : null}
-        {executors.data && executors.data.length === 0 ? <Alert color="gray">{t("assign.noExecutors")}</Alert> : null}
+        {executors.isError ? (
+          <ErrorAlert error={executors.error} onRetry={() => void executors.refetch()} />
+        ) : null}
+        {executors.data && executors.data.length === 0 ? (
+          <Alert color="gray">{t("assign.noExecutors")}</Alert>
+        ) : null}
         <ScrollArea.Autosize mah={320}>
           <Radio.Group value={selected} onChange={setSelected} label={t("assign.executor")}>
             <Stack gap="xs" mt="xs">

@@ -22,7 +22,14 @@ type Props = {
 };
 
 /** Status, priority, queue, category and assignee filters (values live in the URL). */
-export function TicketFilters({ values, onChange, onClear, showAssignee, canListExecutors, hideStatus }: Props) {
+export function TicketFilters({
+  values,
+  onChange,
+  onClear,
+  showAssignee,
+  canListExecutors,
+  hideStatus,
+}: Props) {
   const { t } = useTranslation();
   const priorities = useCatalogOptions("priorities");
   const queues = useCatalogOptions("queues");

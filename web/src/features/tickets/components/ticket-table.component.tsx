@@ -15,7 +15,14 @@ type RowProps = {
   language: string;
 };
 
-const TicketRow = memo(function TicketRow({ ticket, selectable, selected, onToggle, showRequester, language }: RowProps) {
+const TicketRow = memo(function TicketRow({
+  ticket,
+  selectable,
+  selected,
+  onToggle,
+  showRequester,
+  language,
+}: RowProps) {
   const { t } = useTranslation();
   return (
     <Table.Tr bg={selected ? "var(--mantine-primary-color-light)" : undefined}>
@@ -43,7 +50,9 @@ const TicketRow = memo(function TicketRow({ ticket, selectable, selected, onTogg
         <PriorityBadge priority={ticket.priority} />
       </Table.Td>
       <Table.Td visibleFrom="md">{ticket.queue.name}</Table.Td>
-      <Table.Td visibleFrom="md">{ticket.assignee?.name ?? <Text c="dimmed">{t("common.unassigned")}</Text>}</Table.Td>
+      <Table.Td visibleFrom="md">
+        {ticket.assignee?.name ?? <Text c="dimmed">{t("common.unassigned")}</Text>}
+      </Table.Td>
       {showRequester ? <Table.Td visibleFrom="lg">{ticket.requester.name}</Table.Td> : null}
       <Table.Td visibleFrom="sm" style={{ whiteSpace: "nowrap" }}>
         <time dateTime={ticket.created_at} title={new Date(ticket.created_at).toLocaleString(language)}>
@@ -65,7 +74,15 @@ type Props = {
 };
 
 /** Ticket rows with optional selection checkboxes; columns collapse on narrow screens. */
-export function TicketTable({ tickets, loading, selectable, selected, onToggle, onToggleAll, showRequester }: Props) {
+export function TicketTable({
+  tickets,
+  loading,
+  selectable,
+  selected,
+  onToggle,
+  onToggleAll,
+  showRequester,
+}: Props) {
   const { t, i18n } = useTranslation();
   const allSelected = tickets.length > 0 && tickets.every((ticket) => selected.has(ticket.id));
   const someSelected = !allSelected && tickets.some((ticket) => selected.has(ticket.id));

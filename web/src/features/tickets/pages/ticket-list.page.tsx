@@ -75,9 +75,12 @@ export default function TicketListPage({ scope }: { scope: ListScope }) {
     }
   }, [entry?.isIntersecting, hasNextPage, isFetchingNextPage, fetchNextPage]);
 
-  useEffect(() => {
+  // A new filter set starts with an empty selection (state adjusted during render, no effect needed).
+  const [selectionFilters, setSelectionFilters] = useState(filters);
+  if (selectionFilters !== filters) {
+    setSelectionFilters(filters);
     setSelected(new Set());
-  }, [filters]);
+  }
 
   const update = (patch: Partial<FilterValues>) => {
     const next = new URLSearchParams(params);
@@ -112,7 +115,9 @@ export default function TicketListPage({ scope }: { scope: ListScope }) {
   }, []);
   const toggleAll = () => {
     setSelected((current) =>
-      tickets.every((ticket) => current.has(ticket.id)) ? new Set() : new Set(tickets.map((ticket) => ticket.id)),
+      tickets.every((ticket) => current.has(ticket.id))
+        ? new Set()
+        : new Set(tickets.map((ticket) => ticket.id)),
     );
   };
 
@@ -140,7 +145,9 @@ export default function TicketListPage({ scope }: { scope: ListScope }) {
     values.status.length > 0 ||
     values.priority_id.length > 0 ||
     Boolean(values.queue_id || values.category_id || values.assignee_id || values.q);
-  const emptyText = filtered ? t("tickets.empty.filtered") : t(`tickets.empty.${scope === "queues" ? "all" : scope}`);
+  const emptyText = filtered
+    ? t("tickets.empty.filtered")
+    : t(`tickets.empty.${scope === "queues" ? "all" : scope}`);
 
   return (
     <Stack>
@@ -195,7 +202,11 @@ export default function TicketListPage({ scope }: { scope: ListScope }) {
       )}
       {list.hasNextPage ? (
         <Group justify="center" ref={sentinel}>
-          <Button variant="default" onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage}>
+          <Button
+            variant="default"
+            onClick={() => void list.fetchNextPage()}
+            loading={list.isFetchingNextPage}
+          >
             {t("common.loadMore")}
           </Button>
         </Group>

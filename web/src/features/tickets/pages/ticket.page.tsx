@@ -101,7 +101,8 @@ export default function TicketPage() {
   }
   const data = ticket.data;
   const isAssignee = data.assignee?.id === user.id;
-  const canExecute = (user.role === "executor" || user.role === "admin") && isAssignee && data.status !== "closed";
+  const canExecute =
+    (user.role === "executor" || user.role === "admin") && isAssignee && data.status !== "closed";
 
   const changeStatus = (status: TTicketStatus) => {
     update.mutate(
@@ -159,7 +160,9 @@ export default function TicketPage() {
                     value={data.status}
                     allowDeselect={false}
                     disabled={update.isPending}
-                    onChange={(value) => value && value !== data.status && changeStatus(value as TTicketStatus)}
+                    onChange={(value) =>
+                      value && value !== data.status && changeStatus(value as TTicketStatus)
+                    }
                   />
                   {dispatcher ? (
                     <Button
@@ -171,7 +174,11 @@ export default function TicketPage() {
                     </Button>
                   ) : null}
                   {canExecute ? (
-                    <Button color="green" leftSection={<IconCircleCheck size={16} />} onClick={() => setExecuteOpen(true)}>
+                    <Button
+                      color="green"
+                      leftSection={<IconCircleCheck size={16} />}
+                      onClick={() => setExecuteOpen(true)}
+                    >
                       {t("tickets.execute")}
                     </Button>
                   ) : null}
@@ -213,7 +220,11 @@ export default function TicketPage() {
           }
         />
       ) : null}
-      <Modal opened={executeOpen} onClose={() => setExecuteOpen(false)} title={t("tickets.executeTitle", { id })}>
+      <Modal
+        opened={executeOpen}
+        onClose={() => setExecuteOpen(false)}
+        title={t("tickets.executeTitle", { id })}
+      >
         <Stack>
           <Textarea
             label={t("tickets.executeComment")}

@@ -1,0 +1,64 @@
+import type { TLanguage, TRole } from "@helpdesk/contracts";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "../../shared/api/client";
+import type { Page, Settings, User } from "../../shared/api/types";
+
+export type UserFilters = { role?: TRole; q?: string; is_active?: "true" | "false" };
+
+export function useUsers(filters: UserFilters) {
+  return useInfiniteQuery({
+    queryKey: ["users", filters],
+    queryFn: ({ pageParam, signal }) =>
+      api.get<Page<User>>("/api/users/", { ...filters, cursor: pageParam }, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next ?? undefined,
+  });
+}
+
+export type UserInput = {
+  email: string;
+  name: string;
+  role: TRole;
+  department_ids: number[];
+  language?: TLanguage;
+  password?: string;
+};
+
+export function useSaveUser() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, body }: { id?: number; body: UserInput }) =>
+      id === undefined ? api.post<User>("/api/users/", body) : api.patch<User>(`/api/users/${id}/`, body),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ["users"] });
+      void queryClient.invalidateQueries({ queryKey: ["executors"] });
+    },
+  });
+}
+
+export function useSetUserActive() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, active }: { id: number; active: boolean }) =>
+      api.post<User>(`/api/users/${id}/${active ? "activate" : "deactivate"}/`),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ["users"] });
+      void queryClient.invalidateQueries({ queryKey: ["executors"] });
+    },
+  });
+}
+
+export function useSettings() {
+  return useQuery({ queryKey: ["settings", "admin"], queryFn: () => api.get<Settings>("/api/settings/") });
+}
+
+export function useSaveSettings() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Partial<Settings>) => api.patch<Settings>("/api/settings/", body),
+    onSuccess: (settings) => {
+      queryClient.setQueryData(["settings", "admin"], settings);
+      void queryClient.invalidateQueries({ queryKey: ["settings", "public"] });
+    },
+  });
+}
