@@ -21,11 +21,12 @@ import { seedReferenceData } from "./modules/catalog/catalog.seed.js";
 import { createSettingsService } from "./modules/catalog/settings.service.js";
 import { registerSystemRoutes } from "./modules/system/system.routes.js";
 import { createArchiveSweepJob } from "./modules/tickets/tickets.jobs.js";
+import { registerRealtimeRoutes } from "./modules/realtime/realtime.routes.js";
 import { registerMessageRoutes } from "./modules/tickets/messages.routes.js";
 import { registerTicketRoutes } from "./modules/tickets/tickets.routes.js";
 import { ensureFirstAdmin } from "./modules/users/users.admin.js";
 import { registerUserRoutes } from "./modules/users/users.routes.js";
-import { createLocalBus } from "./platform/bus.js";
+import { createLocalBus, createRedisBus } from "./platform/bus.js";
 import { ConfigError, type TConfig } from "./platform/config.js";
 import { isAppError } from "./platform/errors.js";
 import { type Database, openDatabase } from "./platform/db/index.js";
@@ -59,7 +60,7 @@ export async function createServer(
     logger,
     database,
     db: database.db,
-    bus: createLocalBus(),
+    bus: config.redisUrl ? await createRedisBus(config.redisUrl, { logger }) : createLocalBus(),
     storage: await createLocalStorage(config.dataDir),
     jobs: undefined as unknown as JobRunner,
     tokens,
@@ -108,6 +109,9 @@ function createInlineJobRunner(defs: JobDefinition[]): JobRunner {
     async send(name, data) {
       await this.runNow(name, data);
     },
+    async sendMany(name, items) {
+      for (const item of items) await this.runNow(name, item.data);
+    },
     async runNow(name, data) {
       const def = byName.get(name);
       if (!def) throw new Error(`Unknown job ${name}`);
@@ -148,7 +152,7 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
 
   // An empty body on a JSON request is "no body", not a parse error (POST …/activate/ from curl).
   const parseJson = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
+  app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
     if (body === "" || (typeof body === "string" && body.trim() === "")) return done(null, undefined);
     parseJson(req, String(body), done);
@@ -203,6 +207,7 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
     await registerTicketRoutes(scope, ctx);
     await registerMessageRoutes(scope, ctx);
     await registerAttachmentRoutes(scope, ctx);
+    await registerRealtimeRoutes(scope, ctx);
   });
 
   if (hasWebApp) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: ["index.html"] });
