@@ -4,7 +4,7 @@ import { createServer } from "./app.js";
 import { seedDemo } from "./modules/system/seed-demo.js";
 import { upsertAdmin } from "./modules/users/users.admin.js";
 import { ConfigError, loadConfig, type TConfig } from "./platform/config.js";
-import { openDatabase } from "./platform/db/index.js";
+import { DataDirInUseError, openDatabase } from "./platform/db/index.js";
 
 const USAGE = `Usage: helpdesk <command>
 
@@ -104,7 +104,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof DataDirInUseError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TRole } from "@helpdesk/contracts";
-import type { FastifyInstance, InjectOptions } from "fastify";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import pg from "pg";
 import { pino } from "pino";
 import { createServer, type TServer } from "../src/app.js";
@@ -27,7 +27,7 @@ export type TTestServer = TServer & {
   login(email: string, password: string): Promise<{ authorization: string }>;
   /** createUser + login. */
   actor(role: TRole, departmentIds?: number[]): Promise<{ id: number; email: string; headers: { authorization: string } }>;
-  inject(options: InjectOptions): ReturnType<FastifyInstance["inject"]>;
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
 };
 
 /**

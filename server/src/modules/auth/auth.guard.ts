@@ -9,6 +9,14 @@ import type { TokenService } from "./auth.tokens.js";
 
 export const SESSION_COOKIE = "hd_session";
 
+/** Bus event that makes every instance drop cached credentials (of one user, or all). */
+export const ACCESS_CHANGED = "auth.access_changed";
+export const accessChanged = (userId?: number) => ({
+  type: ACCESS_CHANGED,
+  data: { user_id: userId ?? null },
+  at: new Date().toISOString(),
+});
+
 const ACTOR_COLUMNS = `
   u.id, u.role, u.email, u.name, u.language,
   coalesce((SELECT array_agg(ud.department_id) FROM user_departments ud WHERE ud.user_id = u.id), '{}') AS department_ids,
@@ -39,7 +47,13 @@ export type AuthGuard = {
   require(request: FastifyRequest): Promise<TActor>;
   /** The actor if their role is one of `roles`, otherwise 403. */
   requireRole(request: FastifyRequest, ...roles: TRole[]): Promise<TActor>;
+  /** Drops cached credentials of a user (deactivated, role or departments changed, signed out); all when no id. */
+  forget(userId?: number): void;
 };
+
+/** How long a resolved session or token is trusted without asking the database again. */
+const CACHE_TTL_MS = 15_000;
+const CACHE_MAX = 50_000;
 
 /**
  * Resolves who is calling: `Authorization: Bearer <access JWT>`, `Authorization: Token <api
@@ -48,6 +62,18 @@ export type AuthGuard = {
  */
 export function createAuthGuard(deps: { executor: SqlExecutor; tokens: TokenService }): AuthGuard {
   const resolved = new WeakMap<FastifyRequest, Promise<TActor | null>>();
+  // Changes that must take effect at once (deactivation, logout, role) call forget(), locally and,
+  // through the event bus, on every instance; the TTL bounds anything missed.
+  const cache = new Map<string, { actor: TActor; expires: number }>();
+  const cached = async (key: string, load: () => Promise<TActor>) => {
+    const hit = cache.get(key);
+    const now = Date.now();
+    if (hit && hit.expires > now) return hit.actor;
+    const actor = await load();
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(key, { actor, expires: now + CACHE_TTL_MS });
+    return actor;
+  };
 
   const toActor = (row: Record<string, unknown> | undefined, sessionId: string | null): TActor => {
     if (!row) throw createInvalidTokenError();
@@ -66,8 +92,10 @@ export function createAuthGuard(deps: { executor: SqlExecutor; tokens: TokenServ
 
   const bySession = async (token: string, kind: "access" | "session") => {
     const { userId, sessionId } = await deps.tokens.verify(kind, token);
-    const { rows } = await deps.executor.executeSql(BY_SESSION, [sessionId, userId]);
-    return toActor(rows[0], sessionId);
+    return cached(`s:${sessionId}:${userId}`, async () => {
+      const { rows } = await deps.executor.executeSql(BY_SESSION, [sessionId, userId]);
+      return toActor(rows[0], sessionId);
+    });
   };
 
   const resolve = async (request: FastifyRequest): Promise<TActor | null> => {
@@ -77,8 +105,11 @@ export function createAuthGuard(deps: { executor: SqlExecutor; tokens: TokenServ
       if (!value) throw createInvalidTokenError();
       if (/^bearer$/i.test(scheme ?? "")) return bySession(value.trim(), "access");
       if (/^token$/i.test(scheme ?? "")) {
-        const { rows } = await deps.executor.executeSql(BY_API_TOKEN, [sha256Hex(value.trim())]);
-        return toActor(rows[0], null);
+        const hash = sha256Hex(value.trim());
+        return cached(`t:${hash}`, async () => {
+          const { rows } = await deps.executor.executeSql(BY_API_TOKEN, [hash]);
+          return toActor(rows[0], null);
+        });
       }
       throw createInvalidTokenError();
     }
@@ -110,6 +141,10 @@ export function createAuthGuard(deps: { executor: SqlExecutor; tokens: TokenServ
   return {
     optional,
     require,
+    forget(userId) {
+      if (userId === undefined) return cache.clear();
+      for (const [key, entry] of cache) if (entry.actor.id === userId) cache.delete(key);
+    },
     async requireRole(request, ...roles) {
       const actor = await require(request);
       if (!roles.includes(actor.role)) throw createForbiddenError();

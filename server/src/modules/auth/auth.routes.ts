@@ -13,7 +13,7 @@ import type { AppContext } from "../../app-context.js";
 import { users } from "../../platform/db/schema/index.js";
 import { presentUser } from "../users/users.presenter.js";
 import { findDepartmentIds, findUserById } from "../users/users.repository.js";
-import { SESSION_COOKIE } from "./auth.guard.js";
+import { accessChanged, SESSION_COOKIE } from "./auth.guard.js";
 import {
   changePassword,
   issueApiToken,
@@ -94,7 +94,10 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
         const actor = await auth.optional(req);
         sessionId = actor?.sessionId ?? null;
       }
-      if (sessionId) await revokeSession(db, sessionId);
+      if (sessionId) {
+        await revokeSession(db, sessionId);
+        ctx.bus.publish(accessChanged((await auth.optional(req).catch(() => null))?.id));
+      }
       reply.clearCookie(SESSION_COOKIE, { path: "/" });
       return reply.status(204).send();
     },
@@ -129,6 +132,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
         newPassword: req.body.new_password,
         keepSessionId: actor.sessionId,
       });
+      ctx.bus.publish(accessChanged(actor.id));
       return reply.status(204).send();
     },
   );
@@ -154,6 +158,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
         { db, limiter: ctx.loginLimiter },
         { email, password: req.body.password, ip: req.ip },
       );
+      ctx.bus.publish(accessChanged());
       return { token };
     },
   );

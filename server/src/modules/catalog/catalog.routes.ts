@@ -6,6 +6,8 @@ import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { categories, departments, priorities, queues } from "../../platform/db/schema/index.js";
 import { AppError, createNotFoundError } from "../../platform/errors.js";
+import { accessChanged } from "../auth/auth.guard.js";
+import { CATALOG_CHANGED } from "./catalog.cache.js";
 
 const ZIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) });
 const name = z.string().trim().min(1).max(LIMITS.nameMax);
@@ -29,6 +31,15 @@ const slugify = (text: string) =>
 export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { db, auth } = ctx;
+
+  // Queue-to-department links decide who sees which tickets: cached actors must be rebuilt.
+  app.addHook("onResponse", async (req, reply) => {
+    if (req.method === "GET" || reply.statusCode >= 300) return;
+    if (/^\/api\/(queues|departments)\b/.test(req.url)) ctx.bus.publish(accessChanged());
+    if (/^\/api\/(queues|categories|priorities)\b/.test(req.url)) {
+      ctx.bus.publish({ type: CATALOG_CHANGED, at: new Date().toISOString() });
+    }
+  });
 
   // ---- queues ----
   const presentQueue = (q: typeof queues.$inferSelect, lang: string) => ({

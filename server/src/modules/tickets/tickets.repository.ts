@@ -64,7 +64,8 @@ export async function findTicketRow(db: DbOrTx, id: number): Promise<TTicketRow 
 export async function lockTicket(db: DbOrTx, id: number) {
   const result = await db.execute(sql`
     SELECT id::float8 AS id, requester_id, assignee_id, queue_id, status, title, description, priority_id,
-      category_id, first_response_at, closed_at, archived_at
+      category_id, first_response_at, closed_at, archived_at,
+      (SELECT u.name FROM users u WHERE u.id = tickets.assignee_id) AS assignee_name
     FROM tickets WHERE id = ${id} FOR UPDATE`);
   const r = result.rows[0] as
     | {
@@ -80,6 +81,7 @@ export async function lockTicket(db: DbOrTx, id: number) {
         first_response_at: Date | null;
         closed_at: Date | null;
         archived_at: Date | null;
+        assignee_name: string | null;
       }
     | undefined;
   if (!r) return undefined;

@@ -86,12 +86,14 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
     async (req, reply) => {
       const actor = await auth.require(req);
       const outbox: TOutbox = [];
+      // Read before the transaction: the embedded database has one connection.
+      const catalog = await ctx.catalog.get();
       const result = await runIdempotent(
         db,
         { userId: actor.id, scope: "tickets.create", key: idempotencyKey(req) },
         async (tx) => {
-          const id = await createTicket(tx, outbox, actor, req.body, actor.role === "requester" ? "web" : "api");
-          return { statusCode: 201, body: await loadVisibleTicketAs(tx, actor, id) };
+          const id = await createTicket(tx, outbox, actor, req.body, actor.role === "requester" ? "web" : "api", catalog);
+          return { statusCode: 201, body: await loadCreatedTicket(tx, actor, id, req.body.attachment_ids.length > 0) };
         },
       );
       publish(outbox);
@@ -201,10 +203,13 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
 }
 
 /** The creator always gets their new ticket back, even one filed into a queue they do not work. */
-async function loadVisibleTicketAs(tx: DbOrTx, actor: TActor, id: number) {
+async function loadCreatedTicket(tx: DbOrTx, actor: TActor, id: number, hasAttachments: boolean) {
   const row = await findTicketRow(tx, id);
   if (!row) throw createTicketNotFoundError();
-  return { ...presentTicket(row, actor.language), attachments: await listTicketAttachments(tx, actor, id) };
+  return {
+    ...presentTicket(row, actor.language),
+    attachments: hasAttachments ? await listTicketAttachments(tx, actor, id) : [],
+  };
 }
 
 export function idempotencyKey(req: FastifyRequest): string | undefined {

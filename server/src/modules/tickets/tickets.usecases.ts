@@ -14,6 +14,7 @@ import {
 } from "../../platform/db/schema/index.js";
 import { ticketsCreated } from "../../platform/metrics.js";
 import type { TActor } from "../auth/auth.actor.js";
+import type { TCatalog, TCatalogEntry } from "../catalog/catalog.cache.js";
 import { DEFAULT_PRIORITY_SLUG, DEFAULT_QUEUE_SLUG } from "../catalog/catalog.seed.js";
 import {
   createAlreadyClosedError,
@@ -130,6 +131,7 @@ export async function createTicket(
   actor: TActor,
   input: TCreateTicketRequest,
   source: TTicketSource = "web",
+  catalog?: TCatalog,
 ): Promise<number> {
   let requesterId = actor.id;
   if (input.requester_id !== undefined && input.requester_id !== actor.id) {
@@ -141,31 +143,50 @@ export async function createTicket(
     if (!r) throw createUnknownReferenceError("requester", input.requester_id);
     requesterId = r.id;
   }
+  // With the in-memory catalog a create is one statement; without it (jobs, CLI) rows are read.
+  const activeRef = async (
+    table: typeof priorities | typeof categories | typeof queues,
+    map: Map<number, TCatalogEntry> | undefined,
+    field: string,
+    id: number,
+  ) => {
+    if (!map) return resolveActiveRef(tx, table, field, id);
+    if (!map.get(id)?.isActive) throw createUnknownReferenceError(field, id);
+    return id;
+  };
+  const bySlug = async (table: typeof priorities | typeof queues, map: Map<string, TCatalogEntry> | undefined, slug: string) =>
+    map?.get(slug)?.id ?? idBySlug(tx, table, slug);
   const priorityId = input.priority_id
-    ? await resolveActiveRef(tx, priorities, "priority", input.priority_id)
-    : await idBySlug(tx, priorities, DEFAULT_PRIORITY_SLUG);
-  const categoryId = input.category_id ? await resolveActiveRef(tx, categories, "category", input.category_id) : null;
+    ? await activeRef(priorities, catalog?.priorities, "priority", input.priority_id)
+    : await bySlug(priorities, catalog?.bySlug.priorities, DEFAULT_PRIORITY_SLUG);
+  const categoryId = input.category_id
+    ? await activeRef(categories, catalog?.categories, "category", input.category_id)
+    : null;
   const queueId = input.queue_id
-    ? await resolveActiveRef(tx, queues, "queue", input.queue_id)
-    : await idBySlug(tx, queues, DEFAULT_QUEUE_SLUG);
-  const [row] = await tx
-    .insert(tickets)
-    .values({
-      title: input.title,
-      description: input.description,
-      priorityId,
-      categoryId,
-      queueId,
-      requesterId,
-      source,
-    })
-    .returning({ id: tickets.id });
-  const id = row!.id;
-  await recordEvent(tx, outbox, {
+    ? await activeRef(queues, catalog?.queues, "queue", input.queue_id)
+    : await bySlug(queues, catalog?.bySlug.queues, DEFAULT_QUEUE_SLUG);
+  const eventData = { title: input.title, queue_id: queueId, requester_id: requesterId, source };
+  // The ticket and its "created" history row in one statement.
+  const result = await tx.execute<{ id: number; event_id: number; created_at: Date | string }>(sql`
+    WITH t AS (
+      INSERT INTO tickets (title, description, priority_id, category_id, queue_id, requester_id, source)
+      VALUES (${input.title}, ${input.description}, ${priorityId}, ${categoryId}, ${queueId}, ${requesterId}, ${source})
+      RETURNING id, created_at
+    ), e AS (
+      INSERT INTO ticket_events (ticket_id, actor_id, type, data)
+      SELECT t.id, ${actor.id}, 'created', ${JSON.stringify(eventData)}::jsonb FROM t
+      RETURNING id
+    )
+    SELECT t.id::float8 AS id, e.id::float8 AS event_id, t.created_at FROM t, e`);
+  const row = result.rows[0]!;
+  const id = Number(row.id);
+  outbox.push({
+    type: "ticket.created",
     ticketId: id,
+    eventId: Number(row.event_id),
     actorId: actor.id,
-    type: "created",
-    data: { title: input.title, queue_id: queueId, requester_id: requesterId, source },
+    data: { ...eventData, is_internal: false },
+    at: new Date(row.created_at).toISOString(),
   });
   await claimAttachments(tx, outbox, actor, input.attachment_ids, { ticketId: id });
   ticketsCreated.inc({ source });
@@ -236,7 +257,7 @@ export async function updateTicket(db: Db, outbox: TOutbox, actor: TActor, id: n
         ticketId: id,
         actorId: actor.id,
         type: executor ? "assigned" : "unassigned",
-        data: { from: t.assigneeId, to: executor?.id ?? null, to_name: executor?.name ?? null },
+        data: { from: t.assigneeId, from_name: t.assignee_name, to: executor?.id ?? null, to_name: executor?.name ?? null },
       });
     }
     if (patch.status !== undefined && patch.status !== t.status) {
@@ -273,7 +294,7 @@ export async function assignTicket(db: Db, outbox: TOutbox, actor: TActor, id: n
       ticketId: id,
       actorId: actor.id,
       type: "assigned",
-      data: { from: t.assigneeId, to: executor.id, to_name: executor.name },
+      data: { from: t.assigneeId, from_name: t.assignee_name, to: executor.id, to_name: executor.name },
     });
   });
 }

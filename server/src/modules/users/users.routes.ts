@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { userDepartments, users } from "../../platform/db/schema/index.js";
 import { decodeCursor, encodeCursor } from "../../platform/http.js";
+import { accessChanged } from "../auth/auth.guard.js";
 import { createUserNotFoundError } from "./users.errors.js";
 import { presentUser } from "./users.presenter.js";
 import { findDepartmentIds, findUserById } from "./users.repository.js";
@@ -121,6 +122,7 @@ export async function registerUserRoutes(root: FastifyInstance, ctx: AppContext)
     async (req) => {
       const actor = await auth.requireRole(req, "admin");
       await updateUser(db, actor, req.params.id, req.body);
+      ctx.bus.publish(accessChanged(req.params.id));
       return presentOne(req.params.id);
     },
   );
@@ -128,12 +130,14 @@ export async function registerUserRoutes(root: FastifyInstance, ctx: AppContext)
   app.post("/api/users/:id/deactivate", { schema: { tags: ["users"], params: ZIdParams } }, async (req) => {
     const actor = await auth.requireRole(req, "admin");
     await updateUser(db, actor, req.params.id, { is_active: false });
+    ctx.bus.publish(accessChanged(req.params.id));
     return presentOne(req.params.id);
   });
 
   app.post("/api/users/:id/activate", { schema: { tags: ["users"], params: ZIdParams } }, async (req) => {
     const actor = await auth.requireRole(req, "admin");
     await updateUser(db, actor, req.params.id, { is_active: true });
+    ctx.bus.publish(accessChanged(req.params.id));
     return presentOne(req.params.id);
   });
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -34,7 +34,8 @@ export type Database = {
  * Per-connection settings. Typo-tolerant title search (`q <% title`) matches words at least 40%
  * similar by trigrams: "прентер" finds "принтер".
  */
-const SESSION_SETUP = "SET pg_trgm.word_similarity_threshold = 0.4";
+const TRGM_WORD_THRESHOLD = 0.4;
+const SESSION_SETUP = `SET pg_trgm.word_similarity_threshold = ${TRGM_WORD_THRESHOLD}`;
 
 const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../migrations");
 
@@ -50,15 +51,27 @@ export async function openDatabase(options: {
   if (!options.databaseUrl) {
     const dir = path.join(options.dataDir, "pgdata");
     mkdirSync(dir, { recursive: true });
-    return openPglite(dir);
+    const release = lockDataDir(path.join(options.dataDir, "pgdata.lock"));
+    const database = await openPglite(dir).catch((error: unknown) => {
+      release();
+      throw error;
+    });
+    return {
+      ...database,
+      async close() {
+        await database.close();
+        release();
+      },
+    };
   }
   if (options.databaseUrl === "memory://") return openPglite(undefined);
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? 10,
+    options: `-c pg_trgm.word_similarity_threshold=${TRGM_WORD_THRESHOLD}`,
+  });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  pool.on("connect", (client) => {
-    client.query(SESSION_SETUP).catch(() => {});
-  });
   const db = drizzlePg(pool, { schema });
   return {
     kind: "postgres",
@@ -105,6 +118,42 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR }),
     close: () => client.close(),
   };
+}
+
+/** The embedded database is used by another process (PGlite is single-process). */
+export class DataDirInUseError extends Error {}
+
+/**
+ * PGlite's files must be opened by one process at a time: a second process (say `seed-demo`
+ * while the server runs) would corrupt them. A pid file refuses the second opener; a file left
+ * by a dead process is taken over.
+ */
+function lockDataDir(lockPath: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockPath, String(process.pid), { flag: "wx" });
+      return () => rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const pid = Number(readFileSync(lockPath, "utf8").trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new DataDirInUseError(
+          `The embedded database in ${path.dirname(lockPath)} is in use by process ${pid}. Stop that process first (the embedded database allows one process at a time; use DATABASE_URL for several).`,
+        );
+      }
+      rmSync(lockPath, { force: true });
+    }
+  }
+  throw new DataDirInUseError(`Could not lock ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Reports whether the database answers a trivial query. */
