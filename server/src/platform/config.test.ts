@@ -1,0 +1,39 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+const dataDir = () => mkdtempSync(path.join(tmpdir(), "helpdesk-config-"));
+
+describe("loadConfig", () => {
+  it("uses the documented defaults and the embedded database", () => {
+    const dir = dataDir();
+    const c = loadConfig({ DATA_DIR: dir });
+    expect(c).toMatchObject({ port: 3000, host: "127.0.0.1", databaseUrl: undefined, services: ["web", "worker"] });
+    expect(c.publicUrl).toBe("http://127.0.0.1:3000");
+  });
+
+  it("generates APP_SECRET into DATA_DIR once and reuses it", () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir }).appSecret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(path.join(dir, "app-secret"), "utf8").trim()).toBe(first);
+    expect(loadConfig({ DATA_DIR: dir }).appSecret).toBe(first);
+  });
+
+  it("lists every bad variable by name", () => {
+    try {
+      loadConfig({ DATA_DIR: dataDir(), PORT: "http", DATABASE_URL: "mysql://x", SERVICES: "web,cook", APP_SECRET: "short" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as ConfigError).message;
+      for (const name of ["PORT", "DATABASE_URL", "SERVICES", "APP_SECRET"]) expect(message).toContain(name);
+    }
+  });
+
+  it("requires ADMIN_EMAIL and ADMIN_PASSWORD together", () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir(), ADMIN_EMAIL: "a@example.com" })).toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD/);
+  });
+});
