@@ -65,7 +65,14 @@ async function prepare(): Promise<{ env: Record<string, string> }> {
 
 async function startServer(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(here, "../server/dist/cli.js"), "start"], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production" },
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      NODE_ENV: "production",
+    },
     stdio: ["ignore", "inherit", "inherit"],
   });
   for (let i = 0; i < 120; i++) {
@@ -89,7 +96,11 @@ type TScenario = {
 };
 
 async function measure(token: string, s: TScenario) {
-  const latencies = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000, numberOfSignificantValueDigits: 3 });
+  const latencies = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000,
+    numberOfSignificantValueDigits: 3,
+  });
   const result = await autocannon({
     url: base,
     connections: s.connections,
@@ -120,14 +131,27 @@ const { env } = await prepare();
 const server = await startServer(env);
 try {
   await new Promise((r) => setTimeout(r, 3000));
-  out(`idle RSS of the server: ${(await rssOf(server.pid!)).toFixed(0)} MB (${values.db}, ${tickets} tickets)`);
+  out(
+    `idle RSS of the server: ${(await rssOf(server.pid!)).toFixed(0)} MB (${values.db}, ${tickets} tickets)`,
+  );
   const login = await fetch(`${base}/api/auth/login/`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email: BENCH_ADMIN, password: BENCH_PASSWORD }),
   });
   const { access } = (await login.json()) as { access: string };
-  const words = ["принтер", "почта", "VPN", "password", "invoice", "монитор", "доступ", "delivery", "прентер", "кондиционер"];
+  const words = [
+    "принтер",
+    "почта",
+    "VPN",
+    "password",
+    "invoice",
+    "монитор",
+    "доступ",
+    "delivery",
+    "прентер",
+    "кондиционер",
+  ];
   let i = 0;
   const randomId = () => 1 + Math.floor(Math.random() * tickets);
   out(`autocannon, ${duration} s each, 127.0.0.1:`);
@@ -137,16 +161,26 @@ try {
       name: "create ticket (8 clients)",
       connections: 8,
       method: "POST",
-      body: JSON.stringify({ title: "Не работает сканер", description: "Benchmark ticket: scanner is broken" }),
+      body: JSON.stringify({
+        title: "Не работает сканер",
+        description: "Benchmark ticket: scanner is broken",
+      }),
       path: () => "/api/tickets/",
     }),
   );
-  results.push(await measure(access, { name: "get ticket by id", connections: 8, path: () => `/api/tickets/${randomId()}/` }));
+  results.push(
+    await measure(access, {
+      name: "get ticket by id",
+      connections: 8,
+      path: () => `/api/tickets/${randomId()}/`,
+    }),
+  );
   results.push(
     await measure(access, {
       name: "filtered list, first page",
       connections: 8,
-      path: () => `/api/tickets/?status=open,in_progress&queue_id=${1 + (i++ % 5)}&priority_id=${1 + (i % 4)}`,
+      path: () =>
+        `/api/tickets/?status=open,in_progress&queue_id=${1 + (i++ % 5)}&priority_id=${1 + (i % 4)}`,
     }),
   );
   results.push(

@@ -4,8 +4,6 @@
  *   tsx build-dataset.ts --tickets 100000 [--database-url postgres://…] [--data-dir DIR]
  */
 import { parseArgs } from "node:util";
-import { hashPassword } from "../server/src/platform/crypto.js";
-import { openDatabase, type Database } from "../server/src/platform/db/index.js";
 import { seedReferenceData } from "../server/src/modules/catalog/catalog.seed.js";
 import {
   DEMO_BODIES_EN,
@@ -15,6 +13,8 @@ import {
   DEMO_SUBJECTS_EN,
   DEMO_SUBJECTS_RU,
 } from "../server/src/modules/system/demo-corpus.js";
+import { hashPassword } from "../server/src/platform/crypto.js";
+import { type Database, openDatabase } from "../server/src/platform/db/index.js";
 
 export const BENCH_PASSWORD = "bench-password-123";
 export const BENCH_ADMIN = "bench-admin@example.com";
@@ -22,7 +22,11 @@ export const BENCH_ADMIN = "bench-admin@example.com";
 const sqlArray = (items: string[]) => `ARRAY[${items.map((s) => `'${s.replaceAll("'", "''")}'`).join(",")}]`;
 
 /** Fills the database; returns the time it took in ms. */
-export async function buildDataset(database: Database, tickets: number, log = (m: string) => process.stdout.write(`${m}\n`)) {
+export async function buildDataset(
+  database: Database,
+  tickets: number,
+  log = (m: string) => process.stdout.write(`${m}\n`),
+) {
   const started = Date.now();
   await database.migrate();
   await seedReferenceData(database.db);
@@ -40,7 +44,9 @@ export async function buildDataset(database: Database, tickets: number, log = (m
      FROM generate_series(1, 60) g`,
     [hash],
   );
-  await run(`INSERT INTO user_departments (user_id, department_id) SELECT id, 1 FROM users WHERE email LIKE 'staff%@bench.local' ON CONFLICT DO NOTHING`);
+  await run(
+    `INSERT INTO user_departments (user_id, department_id) SELECT id, 1 FROM users WHERE email LIKE 'staff%@bench.local' ON CONFLICT DO NOTHING`,
+  );
   await run(
     `INSERT INTO users (email, name, role, password_hash, language)
      SELECT 'user' || g || '@bench.local', 'Пользователь ' || g, 'requester', $1, CASE WHEN g % 3 = 0 THEN 'en' ELSE 'ru' END
@@ -50,8 +56,12 @@ export async function buildDataset(database: Database, tickets: number, log = (m
   const subjects = sqlArray([...DEMO_SUBJECTS_RU, ...DEMO_SUBJECTS_EN]);
   const bodies = sqlArray([...DEMO_BODIES_RU, ...DEMO_BODIES_EN]);
   const replies = sqlArray([...DEMO_REPLIES_RU, ...DEMO_REPLIES_EN]);
-  const { rows } = await run(`SELECT min(id) AS lo, max(id) AS hi FROM users WHERE email LIKE 'user%@bench.local'`);
-  const { rows: ex } = await run(`SELECT min(id) AS lo, max(id) AS hi FROM users WHERE role = 'executor' AND email LIKE 'staff%'`);
+  const { rows } = await run(
+    `SELECT min(id) AS lo, max(id) AS hi FROM users WHERE email LIKE 'user%@bench.local'`,
+  );
+  const { rows: ex } = await run(
+    `SELECT min(id) AS lo, max(id) AS hi FROM users WHERE role = 'executor' AND email LIKE 'staff%'`,
+  );
   const [r, e] = [rows[0]!, ex[0]!];
   const batch = 10_000;
   for (let done = 0; done < tickets; done += batch) {
@@ -85,7 +95,11 @@ export async function buildDataset(database: Database, tickets: number, log = (m
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { tickets: { type: "string", default: "100000" }, "database-url": { type: "string" }, "data-dir": { type: "string", default: "./bench-data" } },
+    options: {
+      tickets: { type: "string", default: "100000" },
+      "database-url": { type: "string" },
+      "data-dir": { type: "string", default: "./bench-data" },
+    },
   });
   const database = await openDatabase({ databaseUrl: values["database-url"], dataDir: values["data-dir"]! });
   const ms = await buildDataset(database, Number(values.tickets));

@@ -91,10 +91,7 @@ export type TCreateMessageRequest = z.infer<typeof ZCreateMessageRequest>;
 export const ZUpdateMessageRequest = z.strictObject({ text: trimmed(LIMITS.messageMax) });
 
 const csvOf = <T extends z.ZodType>(item: T) =>
-  z.preprocess(
-    (v) => (typeof v === "string" ? v.split(",").filter(Boolean) : v),
-    z.array(item).max(50),
-  );
+  z.preprocess((v) => (typeof v === "string" ? v.split(",").filter(Boolean) : v), z.array(item).max(50));
 
 export const ZTicketListQuery = z.strictObject({
   status: csvOf(z.enum(TICKET_STATUSES)).optional(),
@@ -133,7 +130,11 @@ export const ZSettings = z.strictObject({
     .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/)
     .nullable(),
   /** Hours after closing before a ticket leaves the working views. */
-  auto_hide_hours: z.number().int().min(0).max(24 * 365),
+  auto_hide_hours: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 365),
   default_language: z.enum(LANGUAGES),
   organisation_name: z.string().trim().max(LIMITS.nameMax),
 });

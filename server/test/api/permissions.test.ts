@@ -8,7 +8,6 @@ let bob: TActorHandle;
 let opDesk: TActorHandle;
 let opAccounting: TActorHandle;
 let execDesk: TActorHandle;
-let execOther: TActorHandle;
 let admin: TActorHandle;
 let accountingDept: number;
 let billingQueue: number;
@@ -27,7 +26,8 @@ beforeAll(async () => {
     payload: { name_ru: "Бухгалтерия", name_en: "Accounting" },
   });
   accountingDept = dept.json().id;
-  const queues = (await s.inject({ method: "GET", url: "/api/queues/", headers: admin.headers })).json().results;
+  const queues = (await s.inject({ method: "GET", url: "/api/queues/", headers: admin.headers })).json()
+    .results;
   billingQueue = queues.find((q: { slug: string }) => q.slug === "billing").id;
   await s.inject({
     method: "PATCH",
@@ -40,9 +40,14 @@ beforeAll(async () => {
   opDesk = await s.actor("operator", [1]);
   opAccounting = await s.actor("operator", [accountingDept]);
   execDesk = await s.actor("executor", [1]);
-  execOther = await s.actor("executor", [accountingDept]);
+
   aliceTicket = (
-    await s.inject({ method: "POST", url: "/api/tickets/", headers: alice.headers, payload: { title: "Alice's laptop" } })
+    await s.inject({
+      method: "POST",
+      url: "/api/tickets/",
+      headers: alice.headers,
+      payload: { title: "Alice's laptop" },
+    })
   ).json().id;
   billingTicket = (
     await s.inject({
@@ -68,10 +73,20 @@ describe("#tickets visibility", () => {
       expect(res.statusCode).toBe(404);
       expect(res.json().error.code).toBe("tickets.not_found");
     }
-    expect(ids(await s.inject({ method: "GET", url: "/api/tickets/", headers: alice.headers }))).toEqual([aliceTicket]);
-    expect(ids(await s.inject({ method: "GET", url: "/api/tickets/?q=invoice", headers: alice.headers }))).toEqual([]);
+    expect(ids(await s.inject({ method: "GET", url: "/api/tickets/", headers: alice.headers }))).toEqual([
+      aliceTicket,
+    ]);
     expect(
-      ids(await s.inject({ method: "GET", url: `/api/tickets/?requester_id=${bob.id}`, headers: alice.headers })),
+      ids(await s.inject({ method: "GET", url: "/api/tickets/?q=invoice", headers: alice.headers })),
+    ).toEqual([]);
+    expect(
+      ids(
+        await s.inject({
+          method: "GET",
+          url: `/api/tickets/?requester_id=${bob.id}`,
+          headers: alice.headers,
+        }),
+      ),
     ).toEqual([]);
     const reply = await s.inject({
       method: "POST",
@@ -83,19 +98,22 @@ describe("#tickets visibility", () => {
   });
 
   it("an operator sees only their departments' queues", async () => {
-    expect(ids(await s.inject({ method: "GET", url: "/api/tickets/all-tickets/", headers: opDesk.headers }))).toEqual([
-      aliceTicket,
-    ]);
+    expect(
+      ids(await s.inject({ method: "GET", url: "/api/tickets/all-tickets/", headers: opDesk.headers })),
+    ).toEqual([aliceTicket]);
     expect(
       ids(await s.inject({ method: "GET", url: "/api/tickets/all-tickets/", headers: opAccounting.headers })),
     ).toEqual([billingTicket]);
-    expect((await s.inject({ method: "GET", url: `/api/tickets/${billingTicket}/`, headers: opDesk.headers })).statusCode).toBe(
-      404,
-    );
+    expect(
+      (await s.inject({ method: "GET", url: `/api/tickets/${billingTicket}/`, headers: opDesk.headers }))
+        .statusCode,
+    ).toBe(404);
   });
 
   it("an executor sees assigned tickets plus their departments' queues", async () => {
-    expect(ids(await s.inject({ method: "GET", url: "/api/tickets/", headers: execDesk.headers }))).toEqual([aliceTicket]);
+    expect(ids(await s.inject({ method: "GET", url: "/api/tickets/", headers: execDesk.headers }))).toEqual([
+      aliceTicket,
+    ]);
     await s.inject({
       method: "POST",
       url: `/api/tickets/${billingTicket}/assign/`,
@@ -106,9 +124,9 @@ describe("#tickets visibility", () => {
       billingTicket,
       aliceTicket,
     ]);
-    expect(ids(await s.inject({ method: "GET", url: "/api/tickets/assigned-to-me/", headers: execDesk.headers }))).toEqual([
-      billingTicket,
-    ]);
+    expect(
+      ids(await s.inject({ method: "GET", url: "/api/tickets/assigned-to-me/", headers: execDesk.headers })),
+    ).toEqual([billingTicket]);
   });
 
   it("an admin sees everything", async () => {
@@ -163,7 +181,11 @@ describe("#notes", () => {
     });
     expect(write.statusCode).toBe(404);
     // Staff see both, notes marked.
-    const staff = await s.inject({ method: "GET", url: `/api/tickets/${aliceTicket}/messages/`, headers: opDesk.headers });
+    const staff = await s.inject({
+      method: "GET",
+      url: `/api/tickets/${aliceTicket}/messages/`,
+      headers: opDesk.headers,
+    });
     expect(staff.json().results.map((m: { is_internal: boolean }) => m.is_internal)).toEqual([true, false]);
   });
 
@@ -176,7 +198,12 @@ describe("#notes", () => {
 describe("#tickets status moves", () => {
   it("a requester can close their own request but not put it in progress", async () => {
     const t = (
-      await s.inject({ method: "POST", url: "/api/tickets/", headers: alice.headers, payload: { title: "Mouse" } })
+      await s.inject({
+        method: "POST",
+        url: "/api/tickets/",
+        headers: alice.headers,
+        payload: { title: "Mouse" },
+      })
     ).json().id;
     const refused = await s.inject({
       method: "PATCH",
@@ -186,17 +213,37 @@ describe("#tickets status moves", () => {
     });
     expect(refused.statusCode).toBe(403);
     expect(refused.json().error.code).toBe("tickets.transition_forbidden");
-    const closed = await s.inject({ method: "PATCH", url: `/api/tickets/${t}/`, headers: alice.headers, payload: { status: "closed" } });
+    const closed = await s.inject({
+      method: "PATCH",
+      url: `/api/tickets/${t}/`,
+      headers: alice.headers,
+      payload: { status: "closed" },
+    });
     expect(closed.json().status).toBe("closed");
-    const reopened = await s.inject({ method: "PATCH", url: `/api/tickets/${t}/`, headers: alice.headers, payload: { status: "open" } });
+    const reopened = await s.inject({
+      method: "PATCH",
+      url: `/api/tickets/${t}/`,
+      headers: alice.headers,
+      payload: { status: "open" },
+    });
     expect(reopened.json()).toMatchObject({ status: "open", closed_at: null });
   });
 
   it("an executor not assigned cannot change the status; the assignee can", async () => {
     const t = (
-      await s.inject({ method: "POST", url: "/api/tickets/", headers: alice.headers, payload: { title: "Keyboard" } })
+      await s.inject({
+        method: "POST",
+        url: "/api/tickets/",
+        headers: alice.headers,
+        payload: { title: "Keyboard" },
+      })
     ).json().id;
-    await s.inject({ method: "POST", url: `/api/tickets/${t}/assign/`, headers: opDesk.headers, payload: { executor_id: execDesk.id } });
+    await s.inject({
+      method: "POST",
+      url: `/api/tickets/${t}/assign/`,
+      headers: opDesk.headers,
+      payload: { executor_id: execDesk.id },
+    });
     const colleague = await s.actor("executor", [1]);
     const refused = await s.inject({
       method: "PATCH",
@@ -205,33 +252,75 @@ describe("#tickets status moves", () => {
       payload: { status: "in_progress" },
     });
     expect(refused.statusCode).toBe(403);
-    const ok = await s.inject({ method: "PATCH", url: `/api/tickets/${t}/`, headers: execDesk.headers, payload: { status: "in_progress" } });
+    const ok = await s.inject({
+      method: "PATCH",
+      url: `/api/tickets/${t}/`,
+      headers: execDesk.headers,
+      payload: { status: "in_progress" },
+    });
     expect(ok.json().status).toBe("in_progress");
   });
 
   it("a requester's reply brings a ticket waiting for them back to the team", async () => {
     const t = (
-      await s.inject({ method: "POST", url: "/api/tickets/", headers: alice.headers, payload: { title: "Monitor" } })
+      await s.inject({
+        method: "POST",
+        url: "/api/tickets/",
+        headers: alice.headers,
+        payload: { title: "Monitor" },
+      })
     ).json().id;
-    await s.inject({ method: "POST", url: `/api/tickets/${t}/assign/`, headers: opDesk.headers, payload: { executor_id: execDesk.id } });
-    await s.inject({ method: "PATCH", url: `/api/tickets/${t}/`, headers: execDesk.headers, payload: { status: "waiting_for_client" } });
-    await s.inject({ method: "POST", url: "/api/messages/", headers: alice.headers, payload: { ticket_id: t, text: "Model X200" } });
+    await s.inject({
+      method: "POST",
+      url: `/api/tickets/${t}/assign/`,
+      headers: opDesk.headers,
+      payload: { executor_id: execDesk.id },
+    });
+    await s.inject({
+      method: "PATCH",
+      url: `/api/tickets/${t}/`,
+      headers: execDesk.headers,
+      payload: { status: "waiting_for_client" },
+    });
+    await s.inject({
+      method: "POST",
+      url: "/api/messages/",
+      headers: alice.headers,
+      payload: { ticket_id: t, text: "Model X200" },
+    });
     const after = await s.inject({ method: "GET", url: `/api/tickets/${t}/`, headers: alice.headers });
     expect(after.json().status).toBe("in_progress");
   });
 
   it("only an admin deletes tickets", async () => {
-    const t = (await s.inject({ method: "POST", url: "/api/tickets/", headers: alice.headers, payload: { title: "Temp" } })).json().id;
-    expect((await s.inject({ method: "DELETE", url: `/api/tickets/${t}/`, headers: opDesk.headers })).statusCode).toBe(403);
-    expect((await s.inject({ method: "DELETE", url: `/api/tickets/${t}/`, headers: admin.headers })).statusCode).toBe(204);
-    expect((await s.inject({ method: "GET", url: `/api/tickets/${t}/`, headers: admin.headers })).statusCode).toBe(404);
+    const t = (
+      await s.inject({
+        method: "POST",
+        url: "/api/tickets/",
+        headers: alice.headers,
+        payload: { title: "Temp" },
+      })
+    ).json().id;
+    expect(
+      (await s.inject({ method: "DELETE", url: `/api/tickets/${t}/`, headers: opDesk.headers })).statusCode,
+    ).toBe(403);
+    expect(
+      (await s.inject({ method: "DELETE", url: `/api/tickets/${t}/`, headers: admin.headers })).statusCode,
+    ).toBe(204);
+    expect(
+      (await s.inject({ method: "GET", url: `/api/tickets/${t}/`, headers: admin.headers })).statusCode,
+    ).toBe(404);
   });
 });
 
 describe("#admin endpoints", () => {
   it("refuse non-admins", async () => {
     const attempts = [
-      { method: "POST" as const, url: "/api/users/", payload: { email: "x@example.com", name: "X", password: "long-enough-pass", role: "admin" } },
+      {
+        method: "POST" as const,
+        url: "/api/users/",
+        payload: { email: "x@example.com", name: "X", password: "long-enough-pass", role: "admin" },
+      },
       { method: "PATCH" as const, url: `/api/users/${alice.id}/`, payload: { role: "admin" } },
       { method: "POST" as const, url: "/api/queues/", payload: { name_ru: "Очередь", name_en: "Queue" } },
       { method: "PATCH" as const, url: "/api/settings/", payload: { auto_hide_hours: 1 } },
@@ -244,7 +333,9 @@ describe("#admin endpoints", () => {
         expect(res.statusCode, `${a.method} ${a.url}`).toBe(403);
       }
     }
-    expect((await s.inject({ method: "GET", url: "/api/users/", headers: alice.headers })).statusCode).toBe(403);
+    expect((await s.inject({ method: "GET", url: "/api/users/", headers: alice.headers })).statusCode).toBe(
+      403,
+    );
     expect((await s.inject({ method: "GET", url: "/api/users/" })).statusCode).toBe(401);
   });
 
@@ -263,7 +354,11 @@ describe("#admin endpoints", () => {
     });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ role: "executor", department_ids: [1, accountingDept] });
-    const executors = await s.inject({ method: "GET", url: "/api/users/executors/", headers: opDesk.headers });
+    const executors = await s.inject({
+      method: "GET",
+      url: "/api/users/executors/",
+      headers: opDesk.headers,
+    });
     expect(executors.json().results.map((e: { email: string }) => e.email)).toContain("new.exec@example.com");
   });
 });

@@ -49,7 +49,11 @@ describe("seed S2 walk-through", () => {
 
     const operator = await s.actor("operator");
     const executor = await s.actor("executor");
-    const all = await s.inject({ method: "GET", url: "/api/tickets/all-tickets/", headers: operator.headers });
+    const all = await s.inject({
+      method: "GET",
+      url: "/api/tickets/all-tickets/",
+      headers: operator.headers,
+    });
     expect(all.statusCode).toBe(200);
     expect(all.json().results.map((t: { id: number }) => t.id)).toContain(ticket.id);
     expect(
@@ -82,7 +86,11 @@ describe("seed S2 walk-through", () => {
     expect(assigned.statusCode).toBe(200);
     expect(assigned.json().assignee.id).toBe(executor.id);
 
-    const toMe = await s.inject({ method: "GET", url: "/api/tickets/assigned-to-me", headers: executor.headers });
+    const toMe = await s.inject({
+      method: "GET",
+      url: "/api/tickets/assigned-to-me",
+      headers: executor.headers,
+    });
     expect(toMe.json().results.map((t: { id: number }) => t.id)).toEqual([ticket.id]);
 
     const otherExecutor = await s.actor("executor");
@@ -104,14 +112,28 @@ describe("seed S2 walk-through", () => {
     expect(done.json()).toMatchObject({ status: "closed" });
     expect(done.json().closed_at).not.toBeNull();
 
-    const again = await s.inject({ method: "POST", url: `/api/tickets/${ticket.id}/execute/`, headers: executor.headers });
+    const again = await s.inject({
+      method: "POST",
+      url: `/api/tickets/${ticket.id}/execute/`,
+      headers: executor.headers,
+    });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe("tickets.already_closed");
 
-    const conversation = await s.inject({ method: "GET", url: `/api/tickets/${ticket.id}/messages/`, headers: requester });
-    expect(conversation.json().results.map((m: { text: string }) => m.text)).toEqual(["Перенастроили клиент VPN"]);
+    const conversation = await s.inject({
+      method: "GET",
+      url: `/api/tickets/${ticket.id}/messages/`,
+      headers: requester,
+    });
+    expect(conversation.json().results.map((m: { text: string }) => m.text)).toEqual([
+      "Перенастроили клиент VPN",
+    ]);
 
-    const history = await s.inject({ method: "GET", url: `/api/tickets/${ticket.id}/history/`, headers: requester });
+    const history = await s.inject({
+      method: "GET",
+      url: `/api/tickets/${ticket.id}/history/`,
+      headers: requester,
+    });
     expect(history.json().results.map((e: { type: string }) => e.type)).toEqual([
       "created",
       "assigned",

@@ -29,7 +29,8 @@ export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppCo
     },
     async (req, reply) => {
       const actor = await auth.require(req);
-      if (!req.isMultipart()) throw new AppError("uploads.not_multipart", 415, "Expected multipart/form-data");
+      if (!req.isMultipart())
+        throw new AppError("uploads.not_multipart", 415, "Expected multipart/form-data");
       const part = await req.file({ limits: { files: 1, fileSize: LIMITS.uploadMaxBytes } });
       if (!part) throw new AppError("uploads.no_file", 400, "No file in the request");
       const row = await storeUploadedFile(ctx, actor, part);

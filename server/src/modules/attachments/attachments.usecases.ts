@@ -5,8 +5,8 @@ import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { MultipartFile } from "@fastify/multipart";
-import { fileTypeFromBuffer } from "file-type";
 import { LIMITS } from "@helpdesk/contracts";
+import { fileTypeFromBuffer } from "file-type";
 import type { AppContext } from "../../app-context.js";
 import { attachments } from "../../platform/db/schema/index.js";
 import { AppError } from "../../platform/errors.js";
@@ -25,7 +25,14 @@ const BLOCKED_TYPES = new Set([
 const BLOCKED_EXTENSIONS = /\.(exe|com|scr|bat|cmd|msi|dll|vbs|js|jse|wsf|ps1|lnk|cpl|jar|app)$/i;
 
 /** Types a browser may show inline; everything else downloads as a file. */
-export const INLINE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"]);
+export const INLINE_TYPES = new Set([
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+  "application/pdf",
+  "text/plain",
+]);
 
 const SNIFF_BYTES = 4100;
 
@@ -38,11 +45,16 @@ const createTypeNotAllowedError = (type: string) =>
 
 /** Cleans a client-supplied file name: no paths, no control characters, bounded length. */
 export function sanitizeFilename(name: string | undefined): string {
-  const base = path.basename((name ?? "").replace(/\\/g, "/")).replace(/[\x00-\x1f\x7f"]/g, "").trim();
+  const base = Array.from(path.basename((name ?? "").replace(/\\/g, "/")))
+    .filter((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) !== 0x7f && ch !== '"')
+    .join("")
+    .trim();
   return (base || "file").slice(0, 200);
 }
 
-const looksLikeText = (head: Buffer) => !head.includes(0) && !/[\x00-\x08\x0e-\x1a]/.test(head.toString("latin1"));
+/** No NUL and no C0 control characters other than tab, newline, carriage return, form feed, escape. */
+const looksLikeText = (head: Buffer) =>
+  head.every((b) => b >= 0x20 || b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d || b === 0x1b);
 
 /**
  * Streams one uploaded file to disk (hashing it and enforcing the size limit), decides its real
@@ -75,7 +87,11 @@ export async function storeUploadedFile(ctx: AppContext, actor: TActor, part: Mu
     if (BLOCKED_EXTENSIONS.test(filename)) throw createTypeNotAllowedError(declared);
     let contentType: string;
     if (sniffed) contentType = sniffed.mime;
-    else if (looksLikeText(headBuf)) contentType = declared.startsWith("text/") || declared === "application/json" || declared === "text/csv" ? declared : "text/plain";
+    else if (looksLikeText(headBuf))
+      contentType =
+        declared.startsWith("text/") || declared === "application/json" || declared === "text/csv"
+          ? declared
+          : "text/plain";
     else contentType = "application/octet-stream";
     // HTML and SVG can carry scripts: keep the bytes, but never serve them as markup.
     if (/html|svg|xml|javascript/.test(contentType)) contentType = "text/plain";

@@ -1,8 +1,8 @@
 import type { TLanguage, TRole } from "@helpdesk/contracts";
 import type { FastifyRequest } from "fastify";
+import { sha256Hex } from "../../platform/crypto.js";
 import type { SqlExecutor } from "../../platform/db/index.js";
 import { createForbiddenError, createUnauthenticatedError } from "../../platform/errors.js";
-import { sha256Hex } from "../../platform/crypto.js";
 import type { TActor } from "./auth.actor.js";
 import { createCsrfError, createInvalidTokenError } from "./auth.errors.js";
 import type { TokenService } from "./auth.tokens.js";

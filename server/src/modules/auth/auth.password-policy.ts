@@ -22,7 +22,10 @@ const COMMON = new Set([
  * Reasons why a password is too weak, empty when it is acceptable: length, a list of the
  * commonest passwords, the person's own e-mail or name, a single repeated character.
  */
-export function checkPasswordStrength(password: string, person: { email?: string; name?: string } = {}): string[] {
+export function checkPasswordStrength(
+  password: string,
+  person: { email?: string; name?: string } = {},
+): string[] {
   const reasons: string[] = [];
   if (password.length < LIMITS.passwordMin) reasons.push(`at least ${LIMITS.passwordMin} characters`);
   const lower = password.toLowerCase();

@@ -14,6 +14,7 @@ import { users } from "../../platform/db/schema/index.js";
 import { presentUser } from "../users/users.presenter.js";
 import { findDepartmentIds, findUserById } from "../users/users.repository.js";
 import { accessChanged, SESSION_COOKIE } from "./auth.guard.js";
+import { REFRESH_TTL_SECONDS } from "./auth.tokens.js";
 import {
   changePassword,
   issueApiToken,
@@ -22,7 +23,6 @@ import {
   registerRequester,
   revokeSession,
 } from "./auth.usecases.js";
-import { REFRESH_TTL_SECONDS } from "./auth.tokens.js";
 
 export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();

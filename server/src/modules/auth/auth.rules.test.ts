@@ -4,7 +4,9 @@ import { createLoginLimiter } from "./auth.rate-limit.js";
 
 describe("checkPasswordStrength", () => {
   it("accepts a long, personal-data-free password", () => {
-    expect(checkPasswordStrength("correct horse battery", { email: "anna@example.com", name: "Anna" })).toEqual([]);
+    expect(
+      checkPasswordStrength("correct horse battery", { email: "anna@example.com", name: "Anna" }),
+    ).toEqual([]);
   });
   it.each([
     ["short1", "at least 10 characters"],

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { SignJWT, jwtVerify } from "jose";
+import { jwtVerify, SignJWT } from "jose";
 import { createInvalidTokenError } from "./auth.errors.js";
 
 export type TTokenKind = "access" | "refresh" | "session";

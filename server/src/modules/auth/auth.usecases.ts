@@ -1,8 +1,8 @@
 import type { TLanguage, TRegisterRequest } from "@helpdesk/contracts";
 import { and, eq, isNull, sql } from "drizzle-orm";
+import { generateToken, hashPassword, sha256Hex, verifyPassword } from "../../platform/crypto.js";
 import type { Db } from "../../platform/db/index.js";
 import { apiTokens, sessions, users } from "../../platform/db/schema/index.js";
-import { generateToken, hashPassword, sha256Hex, verifyPassword } from "../../platform/crypto.js";
 import type { SettingsService } from "../catalog/settings.service.js";
 import { findUserByEmail } from "../users/users.repository.js";
 import {
@@ -67,9 +67,9 @@ export async function login(
   if (wait > 0) throw createTooManyAttemptsError(wait);
   const user = await findUserByEmail(deps.db, input.email);
   dummyHash ??= hashPassword("not-a-real-password-0");
-  const ok = user?.passwordHash
-    ? await verifyPassword(user.passwordHash, input.password)
-    : (await verifyPassword(await dummyHash, input.password), false);
+  let ok = false;
+  if (user?.passwordHash) ok = await verifyPassword(user.passwordHash, input.password);
+  else await verifyPassword(await dummyHash, input.password);
   if (!user || !ok) {
     deps.limiter.recordFailure(input.ip, input.email);
     throw createInvalidCredentialsError();
@@ -159,7 +159,10 @@ export async function issueApiToken(
   await deps.db
     .insert(apiTokens)
     .values({ userId: user.id, tokenHash: sha256Hex(token) })
-    .onConflictDoUpdate({ target: apiTokens.userId, set: { tokenHash: sha256Hex(token), createdAt: new Date() } });
+    .onConflictDoUpdate({
+      target: apiTokens.userId,
+      set: { tokenHash: sha256Hex(token), createdAt: new Date() },
+    });
   return token;
 }
 

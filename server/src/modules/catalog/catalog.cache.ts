@@ -21,7 +21,11 @@ const TTL_MS = 30_000;
 export function createCatalogCache(db: Db) {
   let loaded: { at: number; value: Promise<TCatalog> } | undefined;
   const load = async (): Promise<TCatalog> => {
-    const [p, c, q] = await Promise.all([db.select().from(priorities), db.select().from(categories), db.select().from(queues)]);
+    const [p, c, q] = await Promise.all([
+      db.select().from(priorities),
+      db.select().from(categories),
+      db.select().from(queues),
+    ]);
     return {
       priorities: new Map(p.map((r) => [r.id, r])),
       categories: new Map(c.map((r) => [r.id, r])),

@@ -9,7 +9,13 @@ import { AppError, createNotFoundError } from "../../platform/errors.js";
 import { accessChanged } from "../auth/auth.guard.js";
 import { CATALOG_CHANGED } from "./catalog.cache.js";
 
-const ZIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) });
+const ZIdParams = z.strictObject({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1),
+});
 const name = z.string().trim().min(1).max(LIMITS.nameMax);
 const slug = z
   .string()
@@ -108,7 +114,11 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
   app.delete("/api/queues/:id", { schema: { tags: ["catalog"], params: ZIdParams } }, async (req, reply) => {
     await auth.requireRole(req, "admin");
     // Tickets keep pointing at the queue, so it is deactivated rather than deleted.
-    const [row] = await db.update(queues).set({ isActive: false }).where(eq(queues.id, req.params.id)).returning();
+    const [row] = await db
+      .update(queues)
+      .set({ isActive: false })
+      .where(eq(queues.id, req.params.id))
+      .returning();
     if (!row) throw createNotFoundError("queues.not_found", "No such queue");
     return reply.status(204).send();
   });
@@ -170,16 +180,20 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
       return presentCategory(row, actor.language);
     },
   );
-  app.delete("/api/categories/:id", { schema: { tags: ["catalog"], params: ZIdParams } }, async (req, reply) => {
-    await auth.requireRole(req, "admin");
-    const [row] = await db
-      .update(categories)
-      .set({ isActive: false })
-      .where(eq(categories.id, req.params.id))
-      .returning();
-    if (!row) throw createNotFoundError("categories.not_found", "No such category");
-    return reply.status(204).send();
-  });
+  app.delete(
+    "/api/categories/:id",
+    { schema: { tags: ["catalog"], params: ZIdParams } },
+    async (req, reply) => {
+      await auth.requireRole(req, "admin");
+      const [row] = await db
+        .update(categories)
+        .set({ isActive: false })
+        .where(eq(categories.id, req.params.id))
+        .returning();
+      if (!row) throw createNotFoundError("categories.not_found", "No such category");
+      return reply.status(204).send();
+    },
+  );
 
   // ---- priorities ----
   const presentPriority = (p: typeof priorities.$inferSelect, lang: string) => ({
@@ -226,23 +240,32 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
       const actor = await auth.requireRole(req, "admin");
       const [row] = await db
         .update(priorities)
-        .set({ nameRu: req.body.name_ru, nameEn: req.body.name_en, rank: req.body.rank, isActive: req.body.is_active })
+        .set({
+          nameRu: req.body.name_ru,
+          nameEn: req.body.name_en,
+          rank: req.body.rank,
+          isActive: req.body.is_active,
+        })
         .where(eq(priorities.id, req.params.id))
         .returning();
       if (!row) throw createNotFoundError("priorities.not_found", "No such priority");
       return presentPriority(row, actor.language);
     },
   );
-  app.delete("/api/priorities/:id", { schema: { tags: ["catalog"], params: ZIdParams } }, async (req, reply) => {
-    await auth.requireRole(req, "admin");
-    const [row] = await db
-      .update(priorities)
-      .set({ isActive: false })
-      .where(eq(priorities.id, req.params.id))
-      .returning();
-    if (!row) throw createNotFoundError("priorities.not_found", "No such priority");
-    return reply.status(204).send();
-  });
+  app.delete(
+    "/api/priorities/:id",
+    { schema: { tags: ["catalog"], params: ZIdParams } },
+    async (req, reply) => {
+      await auth.requireRole(req, "admin");
+      const [row] = await db
+        .update(priorities)
+        .set({ isActive: false })
+        .where(eq(priorities.id, req.params.id))
+        .returning();
+      if (!row) throw createNotFoundError("priorities.not_found", "No such priority");
+      return reply.status(204).send();
+    },
+  );
 
   // ---- departments ----
   const presentDepartment = (d: typeof departments.$inferSelect, lang: string) => ({
@@ -258,14 +281,18 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
     const rows = await db.select().from(departments).orderBy(asc(departments.id));
     return { results: rows.map((d) => presentDepartment(d, actor.language)), next: null };
   });
-  app.post("/api/departments", { schema: { tags: ["catalog"], body: ZDepartmentBody } }, async (req, reply) => {
-    const actor = await auth.requireRole(req, "admin");
-    const [row] = await db
-      .insert(departments)
-      .values({ nameRu: req.body.name_ru, nameEn: req.body.name_en, isActive: req.body.is_active ?? true })
-      .returning();
-    return reply.status(201).send(presentDepartment(row!, actor.language));
-  });
+  app.post(
+    "/api/departments",
+    { schema: { tags: ["catalog"], body: ZDepartmentBody } },
+    async (req, reply) => {
+      const actor = await auth.requireRole(req, "admin");
+      const [row] = await db
+        .insert(departments)
+        .values({ nameRu: req.body.name_ru, nameEn: req.body.name_en, isActive: req.body.is_active ?? true })
+        .returning();
+      return reply.status(201).send(presentDepartment(row!, actor.language));
+    },
+  );
   app.patch(
     "/api/departments/:id",
     { schema: { tags: ["catalog"], params: ZIdParams, body: ZDepartmentBody.partial() } },
@@ -280,33 +307,45 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
       return presentDepartment(row, actor.language);
     },
   );
-  app.delete("/api/departments/:id", { schema: { tags: ["catalog"], params: ZIdParams } }, async (req, reply) => {
-    await auth.requireRole(req, "admin");
-    const [row] = await db
-      .update(departments)
-      .set({ isActive: false })
-      .where(eq(departments.id, req.params.id))
-      .returning();
-    if (!row) throw createNotFoundError("departments.not_found", "No such department");
-    return reply.status(204).send();
-  });
+  app.delete(
+    "/api/departments/:id",
+    { schema: { tags: ["catalog"], params: ZIdParams } },
+    async (req, reply) => {
+      await auth.requireRole(req, "admin");
+      const [row] = await db
+        .update(departments)
+        .set({ isActive: false })
+        .where(eq(departments.id, req.params.id))
+        .returning();
+      if (!row) throw createNotFoundError("departments.not_found", "No such department");
+      return reply.status(204).send();
+    },
+  );
 
   // ---- settings ----
-  app.get("/api/settings/public", { schema: { tags: ["settings"], summary: "Settings the sign-up page needs" } }, async () => {
-    const s = await ctx.settings.get();
-    return {
-      allowed_email_domain: await ctx.settings.allowedEmailDomain(),
-      organisation_name: s.organisation_name,
-      default_language: s.default_language,
-      languages: LANGUAGES,
-    };
-  });
+  app.get(
+    "/api/settings/public",
+    { schema: { tags: ["settings"], summary: "Settings the sign-up page needs" } },
+    async () => {
+      const s = await ctx.settings.get();
+      return {
+        allowed_email_domain: await ctx.settings.allowedEmailDomain(),
+        organisation_name: s.organisation_name,
+        default_language: s.default_language,
+        languages: LANGUAGES,
+      };
+    },
+  );
   app.get("/api/settings", { schema: { tags: ["settings"] } }, async (req) => {
     await auth.requireRole(req, "admin");
     return { ...(await ctx.settings.get()), env_overrides: ctx.settings.envOverrides };
   });
-  app.patch("/api/settings", { schema: { tags: ["settings"], body: ZUpdateSettingsRequest } }, async (req) => {
-    await auth.requireRole(req, "admin");
-    return { ...(await ctx.settings.update(req.body)), env_overrides: ctx.settings.envOverrides };
-  });
+  app.patch(
+    "/api/settings",
+    { schema: { tags: ["settings"], body: ZUpdateSettingsRequest } },
+    async (req) => {
+      await auth.requireRole(req, "admin");
+      return { ...(await ctx.settings.update(req.body)), env_overrides: ctx.settings.envOverrides };
+    },
+  );
 }

@@ -42,7 +42,10 @@ export function createSettingsService(deps: { db: Db; envAllowedDomain: string |
         await deps.db
           .insert(settings)
           .values(entries.map(([key, value]) => ({ key, value })))
-          .onConflictDoUpdate({ target: settings.key, set: { value: sql`excluded.value`, updatedAt: sql`now()` } });
+          .onConflictDoUpdate({
+            target: settings.key,
+            set: { value: sql`excluded.value`, updatedAt: sql`now()` },
+          });
       }
       cache = undefined;
       return read();

@@ -1,10 +1,16 @@
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../../app-context.js";
-import { departments, queues, userDepartments, users } from "../../platform/db/schema/index.js";
 import { hashPassword } from "../../platform/crypto.js";
+import { departments, queues, userDepartments, users } from "../../platform/db/schema/index.js";
 import type { TActor } from "../auth/auth.actor.js";
+import {
+  addMessage,
+  assignTicket,
+  createTicket,
+  type TOutbox,
+  updateTicket,
+} from "../tickets/tickets.usecases.js";
 import { findUserByEmail } from "../users/users.repository.js";
-import { addMessage, assignTicket, createTicket, type TOutbox, updateTicket } from "../tickets/tickets.usecases.js";
 import {
   DEMO_BODIES_EN,
   DEMO_BODIES_RU,
@@ -63,14 +69,24 @@ export async function seedDemo(ctx: AppContext, options: { tickets: number }): P
   for (const p of PEOPLE) {
     const existing = await findUserByEmail(db, p.email);
     const [row] = existing
-      ? await db.update(users).set({ role: p.role, isActive: true }).where(eq(users.id, existing.id)).returning({ id: users.id })
+      ? await db
+          .update(users)
+          .set({ role: p.role, isActive: true })
+          .where(eq(users.id, existing.id))
+          .returning({ id: users.id })
       : await db
           .insert(users)
           .values({ email: p.email, name: p.name, role: p.role, language: p.language, passwordHash })
           .returning({ id: users.id });
     ids.set(p.email, row!.id);
-    const deps = p.role === "requester" ? [] : p.email === "accountant@demo.local" ? [accounting] : [serviceDesk, ...(p.role === "admin" || p.email === "operator@demo.local" ? [accounting] : [])];
-    for (const d of deps) await db.insert(userDepartments).values({ userId: row!.id, departmentId: d }).onConflictDoNothing();
+    const deps =
+      p.role === "requester"
+        ? []
+        : p.email === "accountant@demo.local"
+          ? [accounting]
+          : [serviceDesk, ...(p.role === "admin" || p.email === "operator@demo.local" ? [accounting] : [])];
+    for (const d of deps)
+      await db.insert(userDepartments).values({ userId: row!.id, departmentId: d }).onConflictDoNothing();
   }
 
   const actorOf = async (email: string): Promise<TActor> => {
@@ -81,10 +97,29 @@ export async function seedDemo(ctx: AppContext, options: { tickets: number }): P
        FROM users u WHERE u.id = $1`,
       [ids.get(email)],
     );
-    const r = rows[0] as { id: number; role: TActor["role"]; email: string; name: string; language: "ru" | "en"; d: number[]; q: number[] };
-    return { id: r.id, role: r.role, email: r.email, name: r.name, language: r.language, departmentIds: r.d, queueIds: r.q, sessionId: null };
+    const r = rows[0] as {
+      id: number;
+      role: TActor["role"];
+      email: string;
+      name: string;
+      language: "ru" | "en";
+      d: number[];
+      q: number[];
+    };
+    return {
+      id: r.id,
+      role: r.role,
+      email: r.email,
+      name: r.name,
+      language: r.language,
+      departmentIds: r.d,
+      queueIds: r.q,
+      sessionId: null,
+    };
   };
-  const requesters = await Promise.all(PEOPLE.filter((p) => p.role === "requester").map((p) => actorOf(p.email)));
+  const requesters = await Promise.all(
+    PEOPLE.filter((p) => p.role === "requester").map((p) => actorOf(p.email)),
+  );
   const executors = await Promise.all(
     ["executor@demo.local", "executor2@demo.local", "executor.en@demo.local"].map((e) => actorOf(e)),
   );
@@ -116,17 +151,45 @@ export async function seedDemo(ctx: AppContext, options: { tickets: number }): P
     const executor = pick(executors);
     await assignTicket(db, outbox, operator, id, executor.id);
     const replies = en ? DEMO_REPLIES_EN : DEMO_REPLIES_RU;
-    await db.transaction((tx) => addMessage(tx, outbox, executor, { ticketId: id, text: replies[0]!, isInternal: false, attachmentIds: [] }));
+    await db.transaction((tx) =>
+      addMessage(tx, outbox, executor, {
+        ticketId: id,
+        text: replies[0]!,
+        isInternal: false,
+        attachmentIds: [],
+      }),
+    );
     if (random() < 0.3) {
-      await db.transaction((tx) => addMessage(tx, outbox, executor, { ticketId: id, text: pick(DEMO_NOTES), isInternal: true, attachmentIds: [] }));
+      await db.transaction((tx) =>
+        addMessage(tx, outbox, executor, {
+          ticketId: id,
+          text: pick(DEMO_NOTES),
+          isInternal: true,
+          attachmentIds: [],
+        }),
+      );
     }
     if (stage < 0.5) {
       await updateTicket(db, outbox, executor, id, { status: "in_progress" });
     } else if (stage < 0.65) {
-      await db.transaction((tx) => addMessage(tx, outbox, executor, { ticketId: id, text: replies[1]!, isInternal: false, attachmentIds: [] }));
+      await db.transaction((tx) =>
+        addMessage(tx, outbox, executor, {
+          ticketId: id,
+          text: replies[1]!,
+          isInternal: false,
+          attachmentIds: [],
+        }),
+      );
       await updateTicket(db, outbox, executor, id, { status: "waiting_for_client" });
     } else {
-      await db.transaction((tx) => addMessage(tx, outbox, requester, { ticketId: id, text: replies[3]!, isInternal: false, attachmentIds: [] }));
+      await db.transaction((tx) =>
+        addMessage(tx, outbox, requester, {
+          ticketId: id,
+          text: replies[3]!,
+          isInternal: false,
+          attachmentIds: [],
+        }),
+      );
       await updateTicket(db, outbox, executor, id, { status: "closed" });
     }
   }

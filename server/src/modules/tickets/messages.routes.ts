@@ -1,21 +1,23 @@
 import { LIMITS, ZCreateMessageRequest, ZUpdateMessageRequest } from "@helpdesk/contracts";
 import { and, eq } from "drizzle-orm";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type ZodTypeProvider, validatorCompiler } from "fastify-type-provider-zod";
+import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { ticketEvents, ticketMessages } from "../../platform/db/schema/index.js";
 import { createForbiddenError, createValidationError } from "../../platform/errors.js";
 import { runIdempotent } from "../../platform/idempotency.js";
-import type { TActor } from "../auth/auth.actor.js";
 import { storeUploadedFile } from "../attachments/attachments.usecases.js";
+import type { TActor } from "../auth/auth.actor.js";
 import { listTicketMessages } from "./messages.repository.js";
 import { createMessageNotFoundError, createNoteNotFoundError } from "./tickets.errors.js";
 import { canSeeInternalNotes } from "./tickets.policies.js";
 import { idempotencyKey, loadVisibleTicket } from "./tickets.routes.js";
 import { addMessage, type TOutbox } from "./tickets.usecases.js";
 
-const ZMessageIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const ZMessageIdParams = z.strictObject({
+  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
 const ZMessageListQuery = z.strictObject({
   ticket_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
 });
@@ -38,7 +40,10 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
       return actor;
     };
     const findOne = async (actor: TActor, id: number) => {
-      const [m] = await listTicketMessages(db, actor, { messageId: id, kind: isInternal ? "note" : "message" });
+      const [m] = await listTicketMessages(db, actor, {
+        messageId: id,
+        kind: isInternal ? "note" : "message",
+      });
       if (!m) throw notFound();
       await loadVisibleTicket(db, actor, m.ticket_id).catch(() => {
         throw notFound();
@@ -136,26 +141,30 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
     app.patch(`/api/${kind}/:id`, { schema: editSchema }, editHandler);
     app.put(`/api/${kind}/:id`, { schema: editSchema }, editHandler);
 
-    app.delete(`/api/${kind}/:id`, { schema: { tags: [kind], params: ZMessageIdParams } }, async (req, reply) => {
-      const actor = await requireActor(req);
-      const m = await findOne(actor, req.params.id);
-      if (m.author.id !== actor.id && actor.role !== "admin") {
-        throw createForbiddenError(`${kind}.not_author`, "Only the author or an admin may delete this");
-      }
-      await db.transaction(async (tx) => {
-        await tx
-          .delete(ticketMessages)
-          .where(and(eq(ticketMessages.id, m.id), eq(ticketMessages.isInternal, isInternal)));
-        await tx.insert(ticketEvents).values({
-          ticketId: m.ticket_id,
-          actorId: actor.id,
-          type: "updated",
-          data: { message_id: m.id, deleted: true },
-          isInternal,
+    app.delete(
+      `/api/${kind}/:id`,
+      { schema: { tags: [kind], params: ZMessageIdParams } },
+      async (req, reply) => {
+        const actor = await requireActor(req);
+        const m = await findOne(actor, req.params.id);
+        if (m.author.id !== actor.id && actor.role !== "admin") {
+          throw createForbiddenError(`${kind}.not_author`, "Only the author or an admin may delete this");
+        }
+        await db.transaction(async (tx) => {
+          await tx
+            .delete(ticketMessages)
+            .where(and(eq(ticketMessages.id, m.id), eq(ticketMessages.isInternal, isInternal)));
+          await tx.insert(ticketEvents).values({
+            ticketId: m.ticket_id,
+            actorId: actor.id,
+            type: "updated",
+            data: { message_id: m.id, deleted: true },
+            isInternal,
+          });
         });
-      });
-      return reply.status(204).send();
-    });
+        return reply.status(204).send();
+      },
+    );
   }
 }
 
@@ -168,7 +177,9 @@ const ZMultipartFields = z.strictObject({
 async function readMultipartMessage(ctx: AppContext, actor: TActor, req: FastifyRequest) {
   const fields: Record<string, string> = {};
   const attachmentIds: string[] = [];
-  for await (const part of req.parts({ limits: { files: LIMITS.attachmentsPerItem, fileSize: LIMITS.uploadMaxBytes } })) {
+  for await (const part of req.parts({
+    limits: { files: LIMITS.attachmentsPerItem, fileSize: LIMITS.uploadMaxBytes },
+  })) {
     if (part.type === "file") {
       const stored = await storeUploadedFile(ctx, actor, part);
       attachmentIds.push(stored.id);
@@ -178,7 +189,9 @@ async function readMultipartMessage(ctx: AppContext, actor: TActor, req: Fastify
   }
   const parsed = ZMultipartFields.safeParse(fields);
   if (!parsed.success) {
-    throw createValidationError(parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+    throw createValidationError(
+      parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    );
   }
   return { ...parsed.data, attachment_ids: attachmentIds };
 }

@@ -8,12 +8,18 @@ export const createTransitionForbiddenError = (from: string, to: string) =>
   });
 export const createInvalidExecutorError = () =>
   new AppError("tickets.invalid_executor", 400, "The assignee must be an active executor");
-export const createAlreadyClosedError = () => new AppError("tickets.already_closed", 409, "The ticket is already closed");
+export const createAlreadyClosedError = () =>
+  new AppError("tickets.already_closed", 409, "The ticket is already closed");
 export const createUnknownReferenceError = (field: string, id: number) =>
   new AppError("tickets.unknown_reference", 400, `No active ${field} with id ${id}`, { field, id });
 export const createMessageNotFoundError = () => new AppError("messages.not_found", 404, "No such message");
 export const createNoteNotFoundError = () => new AppError("notes.not_found", 404, "No such note");
 export const createInvalidAttachmentsError = (ids: string[]) =>
-  new AppError("attachments.invalid", 400, "Some attachments do not exist, are not yours or are already used", {
-    attachment_ids: ids,
-  });
+  new AppError(
+    "attachments.invalid",
+    400,
+    "Some attachments do not exist, are not yours or are already used",
+    {
+      attachment_ids: ids,
+    },
+  );

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { TActor } from "../auth/auth.actor.js";
-import { canAssign, canChangeStatus, canExecute, canViewTicket, type TTicketAccess } from "./tickets.policies.js";
+import {
+  canAssign,
+  canChangeStatus,
+  canExecute,
+  canViewTicket,
+  type TTicketAccess,
+} from "./tickets.policies.js";
 
 const actor = (role: TActor["role"], id: number, queueIds: number[] = []): TActor => ({
   id,

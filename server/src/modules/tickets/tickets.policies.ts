@@ -3,7 +3,12 @@ import { type SQL, sql } from "drizzle-orm";
 import type { TActor } from "../auth/auth.actor.js";
 
 /** The facts about a ticket that access rules look at. */
-export type TTicketAccess = { requesterId: number; assigneeId: number | null; queueId: number; status: TTicketStatus };
+export type TTicketAccess = {
+  requesterId: number;
+  assigneeId: number | null;
+  queueId: number;
+  status: TTicketStatus;
+};
 
 /**
  * Who sees what, in one place. A requester: their own tickets. An executor: assigned to them
@@ -38,13 +43,16 @@ export const ticketVisibilitySql = (a: TActor): SQL => {
 };
 
 export const canSeeInternalNotes = (a: TActor): boolean => a.role !== "requester";
-export const canWriteNote = (a: TActor, t: TTicketAccess): boolean => canSeeInternalNotes(a) && canViewTicket(a, t);
+export const canWriteNote = (a: TActor, t: TTicketAccess): boolean =>
+  canSeeInternalNotes(a) && canViewTicket(a, t);
 export const canReply = (a: TActor, t: TTicketAccess): boolean => canViewTicket(a, t);
 
 /** Operators and admins assign anyone; an executor may only take a ticket for themself. */
 export const canAssign = (a: TActor, t: TTicketAccess, executorId: number | null): boolean =>
   canViewTicket(a, t) &&
-  (a.role === "admin" || a.role === "operator" || (a.role === "executor" && executorId === a.id && t.assigneeId === null));
+  (a.role === "admin" ||
+    a.role === "operator" ||
+    (a.role === "executor" && executorId === a.id && t.assigneeId === null));
 
 /** Title, description, priority, category, queue. A requester may correct their own open request's text. */
 export const canEditFields = (a: TActor, t: TTicketAccess, fields: string[]): boolean => {

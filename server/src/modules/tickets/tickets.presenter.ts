@@ -12,14 +12,19 @@ export function presentTicket(r: TTicketRow, language: TLanguage) {
     title: r.title,
     description: r.description,
     status: r.status,
-    priority: { id: r.priority_id, slug: r.priority_slug, name: en ? r.priority_name_en : r.priority_name_ru },
+    priority: {
+      id: r.priority_id,
+      slug: r.priority_slug,
+      name: en ? r.priority_name_en : r.priority_name_ru,
+    },
     category:
       r.category_id == null
         ? null
         : { id: r.category_id, slug: r.category_slug, name: en ? r.category_name_en : r.category_name_ru },
     queue: { id: r.queue_id, slug: r.queue_slug, name: en ? r.queue_name_en : r.queue_name_ru },
     requester: { id: r.requester_id, name: r.requester_name, email: r.requester_email },
-    assignee: r.assignee_id == null ? null : { id: r.assignee_id, name: r.assignee_name, email: r.assignee_email },
+    assignee:
+      r.assignee_id == null ? null : { id: r.assignee_id, name: r.assignee_name, email: r.assignee_email },
     source: r.source,
     created_at: iso(r.created_at),
     updated_at: iso(r.updated_at),

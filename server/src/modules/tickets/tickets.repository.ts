@@ -122,7 +122,8 @@ export async function listTickets(
   const where: SQL[] = [ticketVisibilitySql(actor)];
   if (query.fixed) where.push(query.fixed);
   const ints = (ids: number[]) => sql.raw(`'{${ids.map((n) => Math.trunc(n)).join(",")}}'::int[]`);
-  if (query.status?.length) where.push(sql`t.status = ANY(${sql.raw(`'{${query.status.join(",")}}'::text[]`)})`);
+  if (query.status?.length)
+    where.push(sql`t.status = ANY(${sql.raw(`'{${query.status.join(",")}}'::text[]`)})`);
   if (query.priority_id?.length) where.push(sql`t.priority_id = ANY(${ints(query.priority_id)})`);
   if (query.category_id?.length) where.push(sql`t.category_id = ANY(${ints(query.category_id)})`);
   if (query.queue_id?.length) where.push(sql`t.queue_id = ANY(${ints(query.queue_id)})`);
@@ -130,7 +131,8 @@ export async function listTickets(
   else if (query.assignee_id === "me") where.push(sql`t.assignee_id = ${actor.id}`);
   else if (query.assignee_id !== undefined) where.push(sql`t.assignee_id = ${query.assignee_id}`);
   if (query.requester_id !== undefined) where.push(sql`t.requester_id = ${query.requester_id}`);
-  if (query.created_from) where.push(sql`t.created_at >= ${toDateBound(query.created_from, false).toISOString()}`);
+  if (query.created_from)
+    where.push(sql`t.created_at >= ${toDateBound(query.created_from, false).toISOString()}`);
   if (query.created_to) where.push(sql`t.created_at < ${toDateBound(query.created_to, true).toISOString()}`);
 
   const q = query.q?.trim();

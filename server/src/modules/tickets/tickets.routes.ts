@@ -1,10 +1,10 @@
 import {
+  type TTicketListQuery,
   ZAssignTicketRequest,
   ZCreateTicketRequest,
   ZExecuteTicketRequest,
   ZTicketListQuery,
   ZUpdateTicketRequest,
-  type TTicketListQuery,
 } from "@helpdesk/contracts";
 import { type SQL, sql } from "drizzle-orm";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -32,7 +32,15 @@ import {
 /** Loads a ticket the actor may see, or 404 (never 403: existence is not revealed). */
 export async function loadVisibleTicket(db: DbOrTx, actor: TActor, id: number, withAttachments = false) {
   const row = await findTicketRow(db, id);
-  if (!row || !canViewTicket(actor, { ...row, requesterId: row.requester_id, assigneeId: row.assignee_id, queueId: row.queue_id })) {
+  if (
+    !row ||
+    !canViewTicket(actor, {
+      ...row,
+      requesterId: row.requester_id,
+      assigneeId: row.assignee_id,
+      queueId: row.queue_id,
+    })
+  ) {
     throw createTicketNotFoundError();
   }
   const ticket = presentTicket(row, actor.language);
@@ -58,19 +66,27 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
     response: { 200: ZTicketPage },
   });
 
-  app.get("/api/tickets", { schema: listSchema("Tickets the caller may see, filtered and searched") }, async (req) =>
-    list(await auth.require(req), req.query),
+  app.get(
+    "/api/tickets",
+    { schema: listSchema("Tickets the caller may see, filtered and searched") },
+    async (req) => list(await auth.require(req), req.query),
   );
   app.get("/api/tickets/my-tickets", { schema: listSchema("My requests (seed S2)") }, async (req) => {
     const actor = await auth.require(req);
     return list(actor, req.query, sql`t.requester_id = ${actor.id}`);
   });
-  app.get("/api/tickets/assigned-to-me", { schema: listSchema("Assigned to me (seed S2, executors)") }, async (req) => {
-    const actor = await auth.requireRole(req, "executor", "operator", "admin");
-    return list(actor, req.query, sql`t.assignee_id = ${actor.id}`);
-  });
-  app.get("/api/tickets/all-tickets", { schema: listSchema("All tickets (seed S2, operators and admins)") }, async (req) =>
-    list(await auth.requireRole(req, "operator", "admin"), req.query),
+  app.get(
+    "/api/tickets/assigned-to-me",
+    { schema: listSchema("Assigned to me (seed S2, executors)") },
+    async (req) => {
+      const actor = await auth.requireRole(req, "executor", "operator", "admin");
+      return list(actor, req.query, sql`t.assignee_id = ${actor.id}`);
+    },
+  );
+  app.get(
+    "/api/tickets/all-tickets",
+    { schema: listSchema("All tickets (seed S2, operators and admins)") },
+    async (req) => list(await auth.requireRole(req, "operator", "admin"), req.query),
   );
 
   app.post(
@@ -92,8 +108,18 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
         db,
         { userId: actor.id, scope: "tickets.create", key: idempotencyKey(req) },
         async (tx) => {
-          const id = await createTicket(tx, outbox, actor, req.body, actor.role === "requester" ? "web" : "api", catalog);
-          return { statusCode: 201, body: await loadCreatedTicket(tx, actor, id, req.body.attachment_ids.length > 0) };
+          const id = await createTicket(
+            tx,
+            outbox,
+            actor,
+            req.body,
+            actor.role === "requester" ? "web" : "api",
+            catalog,
+          );
+          return {
+            statusCode: 201,
+            body: await loadCreatedTicket(tx, actor, id, req.body.attachment_ids.length > 0),
+          };
         },
       );
       publish(outbox);
@@ -108,7 +134,9 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
     async (req) => loadVisibleTicket(db, await auth.require(req), req.params.id, true),
   );
 
-  const updateHandler = async (req: FastifyRequest<{ Params: { id: number }; Body: typeof ZUpdateTicketRequest._output }>) => {
+  const updateHandler = async (
+    req: FastifyRequest<{ Params: { id: number }; Body: typeof ZUpdateTicketRequest._output }>,
+  ) => {
     const actor = await auth.require(req);
     const outbox: TOutbox = [];
     await updateTicket(db, outbox, actor, req.params.id, req.body);
@@ -121,7 +149,11 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
     body: ZUpdateTicketRequest,
     response: { 200: ZTicket },
   };
-  app.patch("/api/tickets/:id", { schema: { ...updateSchema, summary: "Change fields, status, assignee" } }, updateHandler);
+  app.patch(
+    "/api/tickets/:id",
+    { schema: { ...updateSchema, summary: "Change fields, status, assignee" } },
+    updateHandler,
+  );
   app.put("/api/tickets/:id", { schema: { ...updateSchema, summary: "Same as PATCH" } }, updateHandler);
 
   /** After a change the actor may no longer see the ticket (moved to another queue): answer with what we can. */
@@ -129,17 +161,29 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
     try {
       return await loadVisibleTicket(db, actor, id, true);
     } catch {
-      throw createForbiddenError("tickets.no_longer_visible", "Saved; the ticket is no longer visible to you");
+      throw createForbiddenError(
+        "tickets.no_longer_visible",
+        "Saved; the ticket is no longer visible to you",
+      );
     }
   };
 
-  app.delete("/api/tickets/:id", { schema: { tags: ["tickets"], params: ZTicketIdParams } }, async (req, reply) => {
-    const actor = await auth.require(req);
-    await loadVisibleTicket(db, actor, req.params.id);
-    await deleteTicket(db, actor, req.params.id);
-    bus.publish({ type: "ticket.deleted", ticketId: req.params.id, actorId: actor.id, at: new Date().toISOString() });
-    return reply.status(204).send();
-  });
+  app.delete(
+    "/api/tickets/:id",
+    { schema: { tags: ["tickets"], params: ZTicketIdParams } },
+    async (req, reply) => {
+      const actor = await auth.require(req);
+      await loadVisibleTicket(db, actor, req.params.id);
+      await deleteTicket(db, actor, req.params.id);
+      bus.publish({
+        type: "ticket.deleted",
+        ticketId: req.params.id,
+        actorId: actor.id,
+        at: new Date().toISOString(),
+      });
+      return reply.status(204).send();
+    },
+  );
 
   app.post(
     "/api/tickets/:id/assign",
@@ -183,7 +227,13 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
 
   app.get(
     "/api/tickets/:id/messages",
-    { schema: { tags: ["tickets"], summary: "Conversation: replies, and notes for staff", params: ZTicketIdParams } },
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "Conversation: replies, and notes for staff",
+        params: ZTicketIdParams,
+      },
+    },
     async (req) => {
       const actor = await auth.require(req);
       await loadVisibleTicket(db, actor, req.params.id);

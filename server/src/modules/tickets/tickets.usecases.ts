@@ -1,4 +1,9 @@
-import type { TCreateTicketRequest, TTicketSource, TTicketStatus, TUpdateTicketRequest } from "@helpdesk/contracts";
+import type {
+  TCreateTicketRequest,
+  TTicketSource,
+  TTicketStatus,
+  TUpdateTicketRequest,
+} from "@helpdesk/contracts";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { TDomainEvent } from "../../platform/bus.js";
 import type { Db, DbOrTx } from "../../platform/db/index.js";
@@ -42,7 +47,13 @@ export type TOutbox = TDomainEvent[];
 async function recordEvent(
   tx: DbOrTx,
   outbox: TOutbox,
-  e: { ticketId: number; actorId: number | null; type: string; data?: Record<string, unknown>; isInternal?: boolean },
+  e: {
+    ticketId: number;
+    actorId: number | null;
+    type: string;
+    data?: Record<string, unknown>;
+    isInternal?: boolean;
+  },
 ) {
   const [row] = await tx
     .insert(ticketEvents)
@@ -154,8 +165,11 @@ export async function createTicket(
     if (!map.get(id)?.isActive) throw createUnknownReferenceError(field, id);
     return id;
   };
-  const bySlug = async (table: typeof priorities | typeof queues, map: Map<string, TCatalogEntry> | undefined, slug: string) =>
-    map?.get(slug)?.id ?? idBySlug(tx, table, slug);
+  const bySlug = async (
+    table: typeof priorities | typeof queues,
+    map: Map<string, TCatalogEntry> | undefined,
+    slug: string,
+  ) => map?.get(slug)?.id ?? idBySlug(tx, table, slug);
   const priorityId = input.priority_id
     ? await activeRef(priorities, catalog?.priorities, "priority", input.priority_id)
     : await bySlug(priorities, catalog?.bySlug.priorities, DEFAULT_PRIORITY_SLUG);
@@ -218,7 +232,13 @@ function statusPatch(from: TTicketStatus, to: TTicketStatus) {
 }
 
 /** Edits fields, status and assignment, each checked by the policy; one history row per kind of change. */
-export async function updateTicket(db: Db, outbox: TOutbox, actor: TActor, id: number, patch: TUpdateTicketRequest) {
+export async function updateTicket(
+  db: Db,
+  outbox: TOutbox,
+  actor: TActor,
+  id: number,
+  patch: TUpdateTicketRequest,
+) {
   await db.transaction(async (tx) => {
     const t = await lockVisible(tx, actor, id);
     const fieldKeys = (["title", "description", "priority_id", "category_id", "queue_id"] as const).filter(
@@ -241,7 +261,10 @@ export async function updateTicket(db: Db, outbox: TOutbox, actor: TActor, id: n
         changes.priority_id = { from: t.priority_id, to: patch.priority_id };
       }
       if (patch.category_id !== undefined && patch.category_id !== t.category_id) {
-        set.categoryId = patch.category_id === null ? null : await resolveActiveRef(tx, categories, "category", patch.category_id);
+        set.categoryId =
+          patch.category_id === null
+            ? null
+            : await resolveActiveRef(tx, categories, "category", patch.category_id);
         changes.category_id = { from: t.category_id, to: patch.category_id };
       }
       if (patch.queue_id !== undefined && patch.queue_id !== t.queueId) {
@@ -257,11 +280,17 @@ export async function updateTicket(db: Db, outbox: TOutbox, actor: TActor, id: n
         ticketId: id,
         actorId: actor.id,
         type: executor ? "assigned" : "unassigned",
-        data: { from: t.assigneeId, from_name: t.assignee_name, to: executor?.id ?? null, to_name: executor?.name ?? null },
+        data: {
+          from: t.assigneeId,
+          from_name: t.assignee_name,
+          to: executor?.id ?? null,
+          to_name: executor?.name ?? null,
+        },
       });
     }
     if (patch.status !== undefined && patch.status !== t.status) {
-      if (!canChangeStatus(actor, t, patch.status)) throw createTransitionForbiddenError(t.status, patch.status);
+      if (!canChangeStatus(actor, t, patch.status))
+        throw createTransitionForbiddenError(t.status, patch.status);
       Object.assign(set, statusPatch(t.status, patch.status));
       await recordEvent(tx, outbox, {
         ticketId: id,
@@ -289,7 +318,10 @@ export async function assignTicket(db: Db, outbox: TOutbox, actor: TActor, id: n
     if (!canAssign(actor, t, executorId)) throw createTransitionForbiddenError(t.status, t.status);
     const executor = await ensureExecutor(tx, executorId);
     if (t.assigneeId === executor.id) return;
-    await tx.update(tickets).set({ assigneeId: executor.id, updatedAt: new Date() }).where(eq(tickets.id, id));
+    await tx
+      .update(tickets)
+      .set({ assigneeId: executor.id, updatedAt: new Date() })
+      .where(eq(tickets.id, id));
     await recordEvent(tx, outbox, {
       ticketId: id,
       actorId: actor.id,
@@ -300,12 +332,19 @@ export async function assignTicket(db: Db, outbox: TOutbox, actor: TActor, id: n
 }
 
 /** Seed S2's execute: the assigned executor completes the ticket, with an optional closing comment. */
-export async function executeTicket(db: Db, outbox: TOutbox, actor: TActor, id: number, comment: string | undefined) {
+export async function executeTicket(
+  db: Db,
+  outbox: TOutbox,
+  actor: TActor,
+  id: number,
+  comment: string | undefined,
+) {
   await db.transaction(async (tx) => {
     const t = await lockVisible(tx, actor, id);
     if (!canExecute(actor, t)) throw createTransitionForbiddenError(t.status, "closed");
     if (t.status === "closed") throw createAlreadyClosedError();
-    if (comment) await insertMessage(tx, outbox, actor, t, { text: comment, isInternal: false, attachmentIds: [] });
+    if (comment)
+      await insertMessage(tx, outbox, actor, t, { text: comment, isInternal: false, attachmentIds: [] });
     await tx
       .update(tickets)
       .set({ ...statusPatch(t.status, "closed"), updatedAt: new Date() })
@@ -330,7 +369,13 @@ async function insertMessage(
 ) {
   const [row] = await tx
     .insert(ticketMessages)
-    .values({ ticketId: t.id, authorId: actor.id, body: m.text, isInternal: m.isInternal, source: m.source ?? "web" })
+    .values({
+      ticketId: t.id,
+      authorId: actor.id,
+      body: m.text,
+      isInternal: m.isInternal,
+      source: m.source ?? "web",
+    })
     .returning({ id: ticketMessages.id });
   const messageId = row!.id;
   await recordEvent(tx, outbox, {
@@ -368,7 +413,13 @@ export async function addMessage(
   tx: DbOrTx,
   outbox: TOutbox,
   actor: TActor,
-  input: { ticketId: number; text: string; isInternal: boolean; attachmentIds: string[]; source?: TTicketSource },
+  input: {
+    ticketId: number;
+    text: string;
+    isInternal: boolean;
+    attachmentIds: string[];
+    source?: TTicketSource;
+  },
 ): Promise<number> {
   const t = await lockVisible(tx, actor, input.ticketId);
   if (input.isInternal ? !canWriteNote(actor, t) : !canReply(actor, t)) {
@@ -401,7 +452,12 @@ export async function sweepArchivedTickets(db: Db, hours: number, batch = 500): 
         RETURNING id::float8 AS id`);
       if (result.rows.length > 0) {
         await tx.insert(ticketEvents).values(
-          result.rows.map((r) => ({ ticketId: Number(r.id), actorId: null, type: "archived", data: { after_hours: hours } })),
+          result.rows.map((r) => ({
+            ticketId: Number(r.id),
+            actorId: null,
+            type: "archived",
+            data: { after_hours: hours },
+          })),
         );
       }
       return result.rows.length;

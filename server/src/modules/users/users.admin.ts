@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
+import { hashPassword } from "../../platform/crypto.js";
 import type { Db } from "../../platform/db/index.js";
 import { users } from "../../platform/db/schema/index.js";
-import { hashPassword } from "../../platform/crypto.js";
 import { assertStrongPassword } from "../auth/auth.usecases.js";
 import { countActiveAdmins, findUserByEmail } from "./users.repository.js";
 
@@ -29,7 +29,12 @@ export async function upsertAdmin(db: Db, input: { email: string; password: stri
   }
   const [row] = await db
     .insert(users)
-    .values({ email: input.email.toLowerCase(), name: input.name ?? "Administrator", role: "admin", passwordHash })
+    .values({
+      email: input.email.toLowerCase(),
+      name: input.name ?? "Administrator",
+      role: "admin",
+      passwordHash,
+    })
     .returning({ id: users.id });
   return row!.id;
 }

@@ -3,10 +3,7 @@ import type { DbOrTx } from "../../platform/db/index.js";
 import { departments, userDepartments, users } from "../../platform/db/schema/index.js";
 
 export async function findUserByEmail(db: DbOrTx, email: string) {
-  const [row] = await db
-    .select()
-    .from(users)
-    .where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+  const [row] = await db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
   return row;
 }
 

@@ -12,7 +12,13 @@ import { presentUser } from "./users.presenter.js";
 import { findDepartmentIds, findUserById } from "./users.repository.js";
 import { createUser, updateUser } from "./users.usecases.js";
 
-const ZIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) });
+const ZIdParams = z.strictObject({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1),
+});
 const ZUserListQuery = z.strictObject({
   role: z.enum(ROLES).optional(),
   q: z.string().trim().max(LIMITS.searchQueryMax).optional(),
@@ -20,7 +26,12 @@ const ZUserListQuery = z.strictObject({
     .enum(["true", "false"])
     .transform((v) => v === "true")
     .optional(),
-  department_id: z.coerce.number().int().positive().max(2 ** 31 - 1).optional(),
+  department_id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).default(50),
   cursor: z.string().max(200).optional(),
 });

@@ -1,12 +1,16 @@
 import type { TCreateUserRequest, TUpdateUserRequest } from "@helpdesk/contracts";
 import { eq } from "drizzle-orm";
+import { hashPassword } from "../../platform/crypto.js";
 import type { Db } from "../../platform/db/index.js";
 import { users } from "../../platform/db/schema/index.js";
-import { hashPassword } from "../../platform/crypto.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { createEmailTakenError } from "../auth/auth.errors.js";
 import { assertStrongPassword, revokeAllSessions } from "../auth/auth.usecases.js";
-import { createCannotDeactivateSelfError, createUnknownDepartmentsError, createUserNotFoundError } from "./users.errors.js";
+import {
+  createCannotDeactivateSelfError,
+  createUnknownDepartmentsError,
+  createUserNotFoundError,
+} from "./users.errors.js";
 import { findMissingDepartments, findUserByEmail, replaceUserDepartments } from "./users.repository.js";
 
 /** An admin adds an employee (any role) with departments. */
