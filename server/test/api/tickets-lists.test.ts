@@ -97,6 +97,24 @@ describe("#tickets.search", () => {
     expect(await search("nothing-like-this")).toEqual([]);
     expect(await search(`#${vpn.id}`)).toContain(vpn.id);
   });
+
+  it("ranks a title match above a description match and pages through every match once", async () => {
+    const inBody = await create({ title: "Разное", description: "Нужен новый маршрутизатор в переговорную" });
+    const inTitle = await create({ title: "Маршрутизатор не раздаёт Wi-Fi", description: "С утра" });
+    const more = [];
+    for (let i = 0; i < 4; i++) more.push((await create({ title: `Маршрутизатор ${i}` })).id);
+    const first = await s.inject({ method: "GET", url: `/api/tickets/?q=${encodeURIComponent("маршрутизаторы")}&limit=2`, headers: requester.headers });
+    const seen = ids(first);
+    expect(seen).not.toContain(inBody.id);
+    let cursor = first.json().next;
+    while (cursor) {
+      const page = await s.inject({ method: "GET", url: `/api/tickets/?q=${encodeURIComponent("маршрутизаторы")}&limit=2&cursor=${cursor}`, headers: requester.headers });
+      seen.push(...ids(page));
+      cursor = page.json().next;
+    }
+    expect(seen.at(-1)).toBe(inBody.id);
+    expect([...seen].sort()).toEqual([inBody.id, inTitle.id, ...more].sort());
+  });
 });
 
 describe("#tickets.idempotency", () => {

@@ -93,12 +93,14 @@ export async function lockTicket(db: DbOrTx, id: number) {
   };
 }
 
-type TCursor = { id: number; r?: number };
-const isCursor = (v: unknown): v is TCursor =>
-  typeof v === "object" &&
-  v !== null &&
-  Number.isSafeInteger((v as TCursor).id) &&
-  ((v as TCursor).r === undefined || typeof (v as TCursor).r === "number");
+/** List cursor `{id}`; search cursor adds the window bound `w`, the rank `r`, or `t: 1` in the typo phase. */
+type TCursor = { id: number; w?: number; r?: number; t?: number };
+const isCursor = (v: unknown): v is TCursor => {
+  if (typeof v !== "object" || v === null) return false;
+  const c = v as TCursor;
+  const optionalNumber = (x: unknown) => x === undefined || (typeof x === "number" && Number.isFinite(x));
+  return Number.isSafeInteger(c.id) && optionalNumber(c.w) && optionalNumber(c.r) && optionalNumber(c.t);
+};
 
 const toDateBound = (value: string, end: boolean): Date => {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
@@ -142,20 +144,7 @@ export async function listTickets(
   const cursor = query.cursor ? decodeCursor(query.cursor, isCursor) : undefined;
   const limit = query.limit;
 
-  if (q) {
-    const tsq = sql`(websearch_to_tsquery('russian', ${q}) || websearch_to_tsquery('english', ${q}))`;
-    const numeric = /^#?\d{1,15}$/.test(q) ? Number(q.replace("#", "")) : null;
-    const match = sql`(t.doc_vector @@ ${tsq} OR t.msg_vector @@ ${tsq} OR ${q} <% t.title${
-      numeric !== null ? sql` OR t.id = ${numeric}` : sql``
-    })`;
-    const rank = sql`(ts_rank(t.doc_vector, ${tsq}) + 0.5 * ts_rank(coalesce(t.msg_vector, ''), ${tsq})
-      + word_similarity(${q}, t.title)${numeric !== null ? sql` + (CASE WHEN t.id = ${numeric} THEN 10 ELSE 0 END)` : sql``})::float8`;
-    where.push(match);
-    if (cursor) where.push(sql`(${rank}, t.id) < (${cursor.r ?? 0}::float8, ${cursor.id})`);
-    const result = await db.execute(sql`${SELECT_TICKET}, ${rank} AS rank ${FROM_TICKET}
-      WHERE ${sql.join(where, sql` AND `)} ORDER BY rank DESC, t.id DESC LIMIT ${limit + 1}`);
-    return page(result.rows as TTicketRow[], limit, (r) => ({ id: r.id, r: r.rank ?? 0 }));
-  }
+  if (q) return searchTickets(db, where, q, limit, cursor);
 
   const asc = query.sort === "created";
   if (cursor) where.push(asc ? sql`t.id > ${cursor.id}` : sql`t.id < ${cursor.id}`);
@@ -168,4 +157,88 @@ function page(rows: TTicketRow[], limit: number, cursorOf: (r: TTicketRow) => Re
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { rows: items, next: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };
+}
+
+
+/** Matches ranked together: the newest SEARCH_WINDOW matches at a time, so the cost is bounded. */
+const SEARCH_WINDOW = 200;
+const MAX_WINDOWS_PER_PAGE = 4;
+
+/**
+ * Full-text search, best matches first, with a bounded cost however common the words are.
+ * Matches (title A, description B, public replies C; Russian and English stems) are taken
+ * newest first in windows of SEARCH_WINDOW and ranked within the window (ts_rank, so a title
+ * match outranks a body match); `#1042` ranks its ticket first. When the word matches run out,
+ * titles that are near misses by trigrams (typos) follow, newest first.
+ */
+async function searchTickets(db: DbOrTx, where: SQL[], q: string, limit: number, cursor: TCursor | undefined) {
+  const tsq = sql`(websearch_to_tsquery('russian', ${q}) || websearch_to_tsquery('english', ${q}))`;
+  const numeric = /^#?\d{1,15}$/.test(q) ? Number(q.replace("#", "")) : null;
+  const match = sql`(t.doc_vector @@ ${tsq} OR t.msg_vector @@ ${tsq}${numeric !== null ? sql` OR t.id = ${numeric}` : sql``})`;
+  const rank = sql`(ts_rank(t.doc_vector, ${tsq}) + 0.5 * ts_rank(coalesce(t.msg_vector, ''), ${tsq})${
+    numeric !== null ? sql` + (CASE WHEN t.id = ${numeric} THEN 10 ELSE 0 END)` : sql``
+  })::float8`;
+  const base = sql.join(where, sql` AND `);
+  const found: { id: number; w: number; r: number }[] = [];
+  let next: TCursor | null = null;
+
+  if (cursor?.t !== 1) {
+    let upper = cursor?.w ?? Number.MAX_SAFE_INTEGER;
+    let after = cursor && cursor.r !== undefined ? { r: cursor.r, id: cursor.id } : undefined;
+    for (let windows = 0; windows < MAX_WINDOWS_PER_PAGE; windows++) {
+      const need = limit + 1 - found.length;
+      const result = await db.execute<{ wmin: number | null; wcount: number; id: number | null; rank: number | null }>(sql`
+        WITH w AS (
+          SELECT t.id, ${rank} AS rank FROM tickets t
+          WHERE ${base} AND ${match} AND t.id < ${upper}
+          ORDER BY t.id DESC LIMIT ${SEARCH_WINDOW}
+        ), s AS (SELECT min(id)::float8 AS wmin, count(*)::int AS wcount FROM w)
+        SELECT s.wmin, s.wcount, p.id::float8 AS id, p.rank FROM s LEFT JOIN LATERAL (
+          SELECT id, rank FROM w
+          ${after ? sql`WHERE (rank, id) < (${after.r}::float8, ${after.id})` : sql``}
+          ORDER BY rank DESC, id DESC LIMIT ${need}
+        ) p ON true`);
+      const rows = result.rows.filter((r) => r.id !== null);
+      found.push(...rows.map((r) => ({ id: Number(r.id), w: upper, r: Number(r.rank) })));
+      const head = result.rows[0];
+      const windowFull = Number(head?.wcount ?? 0) >= SEARCH_WINDOW;
+      if (found.length > limit) break;
+      if (!windowFull) {
+        upper = 0;
+        break;
+      }
+      upper = Number(head?.wmin);
+      after = undefined;
+    }
+    if (found.length > limit) {
+      const last = found[limit - 1]!;
+      next = { w: last.w, r: last.r, id: last.id };
+    } else if (upper > 0) {
+      // The windows this request may look at are used up: continue from the next window.
+      next = found.length > 0 ? { w: upper, id: found.at(-1)!.id } : { w: upper, id: upper };
+    }
+  }
+
+  // Typos: titles that are near misses, once the word matches are exhausted.
+  if (found.length <= limit && next === null) {
+    const from = cursor?.t === 1 ? cursor.id : Number.MAX_SAFE_INTEGER;
+    const notMatch = sql`NOT (coalesce(t.doc_vector @@ ${tsq}, false) OR coalesce(t.msg_vector @@ ${tsq}, false))`;
+    const result = await db.execute<{ id: number }>(sql`
+      SELECT t.id::float8 AS id FROM tickets t
+      WHERE ${base} AND ${q} <% t.title AND ${notMatch} AND t.id < ${from}
+      ORDER BY t.id DESC LIMIT ${limit + 1 - found.length}`);
+    found.push(...result.rows.map((r) => ({ id: Number(r.id), w: 0, r: 0 })));
+    if (found.length > limit) next = { t: 1, id: found[limit - 1]!.id };
+  }
+
+  const ids = found.slice(0, limit).map((f) => f.id);
+  if (ids.length === 0) return { rows: [], next: next ? encodeCursor(next) : null };
+  const rows = await db.execute(
+    sql`${SELECT_TICKET} ${FROM_TICKET} WHERE t.id = ANY(${sql.raw(`'{${ids.join(",")}}'::bigint[]`)})`,
+  );
+  const byId = new Map((rows.rows as TTicketRow[]).map((r) => [Number(r.id), r]));
+  return {
+    rows: ids.map((id) => byId.get(id)).filter((r): r is TTicketRow => r !== undefined),
+    next: next ? encodeCursor(next) : null,
+  };
 }
