@@ -168,8 +168,8 @@ const MAX_WINDOWS_PER_PAGE = 4;
  * Full-text search, best matches first, with a bounded cost however common the words are.
  * Matches (title A, description B, public replies C; Russian and English stems) are taken
  * newest first in windows of SEARCH_WINDOW and ranked within the window (ts_rank, so a title
- * match outranks a body match); `#1042` ranks its ticket first. When the word matches run out,
- * titles that are near misses by trigrams (typos) follow, newest first.
+ * match outranks a body match); `#1042` ranks its ticket first. When no word matches at all,
+ * titles that are near misses by trigrams (typos) are returned instead, newest first.
  */
 async function searchTickets(db: DbOrTx, where: SQL[], q: string, limit: number, cursor: TCursor | undefined) {
   const tsq = sql`(websearch_to_tsquery('russian', ${q}) || websearch_to_tsquery('english', ${q}))`;
@@ -219,14 +219,14 @@ async function searchTickets(db: DbOrTx, where: SQL[], q: string, limit: number,
     }
   }
 
-  // Typos: titles that are near misses, once the word matches are exhausted.
-  if (found.length <= limit && next === null) {
+  // Typos: when no word matches at all, titles that are near misses by trigrams.
+  const noWordMatches = cursor === undefined && found.length === 0 && next === null;
+  if (noWordMatches || cursor?.t === 1) {
     const from = cursor?.t === 1 ? cursor.id : Number.MAX_SAFE_INTEGER;
-    const notMatch = sql`NOT (coalesce(t.doc_vector @@ ${tsq}, false) OR coalesce(t.msg_vector @@ ${tsq}, false))`;
     const result = await db.execute<{ id: number }>(sql`
       SELECT t.id::float8 AS id FROM tickets t
-      WHERE ${base} AND ${q} <% t.title AND ${notMatch} AND t.id < ${from}
-      ORDER BY t.id DESC LIMIT ${limit + 1 - found.length}`);
+      WHERE ${base} AND ${q} <% t.title AND t.id < ${from}
+      ORDER BY t.id DESC LIMIT ${limit + 1}`);
     found.push(...result.rows.map((r) => ({ id: Number(r.id), w: 0, r: 0 })));
     if (found.length > limit) next = { t: 1, id: found[limit - 1]!.id };
   }
