@@ -41,7 +41,8 @@ export function createSettingsService(deps: { db: Db; envAllowedDomain: string |
       if (entries.length > 0) {
         await deps.db
           .insert(settings)
-          .values(entries.map(([key, value]) => ({ key, value })))
+          // A cleared setting is stored as JSON null (the column itself is NOT NULL).
+          .values(entries.map(([key, value]) => ({ key, value: value === null ? sql`'null'::jsonb` : value })))
           .onConflictDoUpdate({
             target: settings.key,
             set: { value: sql`excluded.value`, updatedAt: sql`now()` },
