@@ -41,7 +41,11 @@ async function main(argv: string[]): Promise<number> {
       if (config.services.includes("web")) {
         await server.app.listen({ port: config.port, host: config.host });
         server.ctx.logger.info(
-          { url: config.publicUrl, database: server.ctx.database.kind, docs: `${config.publicUrl}/api/docs/` },
+          {
+            url: config.publicUrl,
+            database: server.ctx.database.kind,
+            docs: `${config.publicUrl}/api/docs/`,
+          },
           "helpdesk is up",
         );
       } else {
@@ -49,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
       }
       const stop = async (signal: string) => {
         server.ctx.logger.info({ signal }, "shutting down");
+        // Requests and jobs get ten seconds to finish; then the process leaves anyway.
+        setTimeout(() => process.exit(1), 10_000).unref();
         await server.close();
         process.exit(0);
       };
