@@ -1,0 +1,42 @@
+import { defineConfig, devices } from "@playwright/test";
+import { E2E_BASE_URL } from "./fixtures/env.js";
+
+/**
+ * Browser tests against the real built server (`npm run build` first) on a fresh embedded
+ * database started by `global-setup.ts`. Chromium is Debian's, not a Playwright download.
+ */
+export default defineConfig({
+  testDir: "./specs",
+  globalSetup: "./global-setup.ts",
+  outputDir: "./test-results",
+  fullyParallel: false,
+  forbidOnly: Boolean(process.env.CI),
+  retries: process.env.CI ? 1 : 0,
+  // Two cores: one browser worker per core would starve the server; two workers share them well.
+  workers: 2,
+  timeout: 30_000,
+  expect: { timeout: 7_000 },
+  reporter: [["list"], ["html", { outputFolder: "playwright-report", open: "never" }]],
+  use: {
+    ...devices["Desktop Chrome"],
+    baseURL: E2E_BASE_URL,
+    locale: "en-US",
+    timezoneId: "Europe/Moscow",
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    actionTimeout: 10_000,
+    navigationTimeout: 15_000,
+    launchOptions: {
+      executablePath: process.env.E2E_CHROMIUM ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+});
