@@ -87,23 +87,3 @@ export async function listTicketHistory(db: DbOrTx, actor: TActor, ticketId: num
     created_at: presentIso(r.createdAt),
   }));
 }
-
-export async function listTicketAttachments(db: DbOrTx, actor: TActor, ticketId: number) {
-  const rows = await db
-    .select({
-      id: attachments.id,
-      filename: attachments.filename,
-      contentType: attachments.contentType,
-      size: attachments.size,
-      createdAt: attachments.createdAt,
-      messageId: attachments.messageId,
-      isInternal: ticketMessages.isInternal,
-    })
-    .from(attachments)
-    .leftJoin(ticketMessages, eq(ticketMessages.id, attachments.messageId))
-    .where(eq(attachments.ticketId, ticketId))
-    .orderBy(asc(attachments.createdAt));
-  return rows
-    .filter((r) => !r.isInternal || canSeeInternalNotes(actor))
-    .map((r) => ({ ...presentAttachment(r), message_id: r.messageId }));
-}

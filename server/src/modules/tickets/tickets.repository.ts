@@ -55,9 +55,34 @@ const FROM_TICKET = sql`
   LEFT JOIN categories c ON c.id = t.category_id
   LEFT JOIN users a ON a.id = t.assignee_id`;
 
-export async function findTicketRow(db: DbOrTx, id: number): Promise<TTicketRow | undefined> {
-  const result = await db.execute(sql`${SELECT_TICKET} ${FROM_TICKET} WHERE t.id = ${id}`);
-  return result.rows[0] as TTicketRow | undefined;
+/** An attachment of a ticket as read with it (is_internal: it belongs to an internal note). */
+export type TTicketAttachmentRow = {
+  id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  created_at: string;
+  message_id: number | null;
+  is_internal: boolean;
+};
+
+const SELECT_ATTACHMENTS = sql`,
+  (SELECT coalesce(json_agg(json_build_object(
+      'id', x.id, 'filename', x.filename, 'content_type', x.content_type, 'size', x.size,
+      'created_at', x.created_at, 'message_id', x.message_id, 'is_internal', coalesce(m.is_internal, false)
+    ) ORDER BY x.created_at), '[]'::json)
+   FROM attachments x LEFT JOIN ticket_messages m ON m.id = x.message_id WHERE x.ticket_id = t.id) AS attachments`;
+
+/** One ticket with its names; with `attachments`, its files too (one round trip). */
+export async function findTicketRow(
+  db: DbOrTx,
+  id: number,
+  options: { attachments?: boolean } = {},
+): Promise<(TTicketRow & { attachments?: TTicketAttachmentRow[] }) | undefined> {
+  const result = await db.execute(
+    sql`${SELECT_TICKET}${options.attachments ? SELECT_ATTACHMENTS : sql``} ${FROM_TICKET} WHERE t.id = ${id}`,
+  );
+  return result.rows[0] as (TTicketRow & { attachments?: TTicketAttachmentRow[] }) | undefined;
 }
 
 /** Locks the ticket row for an update in this transaction and returns its access facts. */
@@ -159,7 +184,6 @@ function page(rows: TTicketRow[], limit: number, cursorOf: (r: TTicketRow) => Re
   return { rows: items, next: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };
 }
 
-
 /** Matches ranked together: the newest SEARCH_WINDOW matches at a time, so the cost is bounded. */
 const SEARCH_WINDOW = 200;
 const MAX_WINDOWS_PER_PAGE = 4;
@@ -171,7 +195,13 @@ const MAX_WINDOWS_PER_PAGE = 4;
  * match outranks a body match); `#1042` ranks its ticket first. When no word matches at all,
  * titles that are near misses by trigrams (typos) are returned instead, newest first.
  */
-async function searchTickets(db: DbOrTx, where: SQL[], q: string, limit: number, cursor: TCursor | undefined) {
+async function searchTickets(
+  db: DbOrTx,
+  where: SQL[],
+  q: string,
+  limit: number,
+  cursor: TCursor | undefined,
+) {
   const tsq = sql`(websearch_to_tsquery('russian', ${q}) || websearch_to_tsquery('english', ${q}))`;
   const numeric = /^#?\d{1,15}$/.test(q) ? Number(q.replace("#", "")) : null;
   const match = sql`(t.doc_vector @@ ${tsq} OR t.msg_vector @@ ${tsq}${numeric !== null ? sql` OR t.id = ${numeric}` : sql``})`;
@@ -187,7 +217,12 @@ async function searchTickets(db: DbOrTx, where: SQL[], q: string, limit: number,
     let after = cursor && cursor.r !== undefined ? { r: cursor.r, id: cursor.id } : undefined;
     for (let windows = 0; windows < MAX_WINDOWS_PER_PAGE; windows++) {
       const need = limit + 1 - found.length;
-      const result = await db.execute<{ wmin: number | null; wcount: number; id: number | null; rank: number | null }>(sql`
+      const result = await db.execute<{
+        wmin: number | null;
+        wcount: number;
+        id: number | null;
+        rank: number | null;
+      }>(sql`
         WITH w AS (
           SELECT t.id, ${rank} AS rank FROM tickets t
           WHERE ${base} AND ${match} AND t.id < ${upper}

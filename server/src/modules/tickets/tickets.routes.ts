@@ -14,11 +14,11 @@ import type { DbOrTx } from "../../platform/db/index.js";
 import { createForbiddenError } from "../../platform/errors.js";
 import { runIdempotent } from "../../platform/idempotency.js";
 import type { TActor } from "../auth/auth.actor.js";
-import { listTicketAttachments, listTicketHistory, listTicketMessages } from "./messages.repository.js";
+import { listTicketHistory, listTicketMessages } from "./messages.repository.js";
 import { createTicketNotFoundError } from "./tickets.errors.js";
-import { canViewTicket } from "./tickets.policies.js";
+import { canSeeInternalNotes, canViewTicket } from "./tickets.policies.js";
 import { presentTicket } from "./tickets.presenter.js";
-import { findTicketRow, listTickets } from "./tickets.repository.js";
+import { findTicketRow, listTickets, type TTicketAttachmentRow } from "./tickets.repository.js";
 import { ZTicket, ZTicketIdParams, ZTicketPage } from "./tickets.schemas.js";
 import {
   assignTicket,
@@ -31,7 +31,7 @@ import {
 
 /** Loads a ticket the actor may see, or 404 (never 403: existence is not revealed). */
 export async function loadVisibleTicket(db: DbOrTx, actor: TActor, id: number, withAttachments = false) {
-  const row = await findTicketRow(db, id);
+  const row = await findTicketRow(db, id, { attachments: withAttachments });
   if (
     !row ||
     !canViewTicket(actor, {
@@ -45,7 +45,22 @@ export async function loadVisibleTicket(db: DbOrTx, actor: TActor, id: number, w
   }
   const ticket = presentTicket(row, actor.language);
   if (!withAttachments) return ticket;
-  return { ...ticket, attachments: await listTicketAttachments(db, actor, id) };
+  return { ...ticket, attachments: presentTicketAttachments(row.attachments ?? [], actor) };
+}
+
+/** Files of a ticket as the API shows them; files of internal notes only to staff. */
+function presentTicketAttachments(rows: TTicketAttachmentRow[], actor: TActor) {
+  return rows
+    .filter((a) => !a.is_internal || canSeeInternalNotes(actor))
+    .map((a) => ({
+      id: a.id,
+      filename: a.filename,
+      content_type: a.content_type,
+      size: Number(a.size),
+      url: `/api/attachments/${a.id}/`,
+      created_at: new Date(a.created_at).toISOString(),
+      message_id: a.message_id === null ? null : Number(a.message_id),
+    }));
 }
 
 export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -254,11 +269,11 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
 
 /** The creator always gets their new ticket back, even one filed into a queue they do not work. */
 async function loadCreatedTicket(tx: DbOrTx, actor: TActor, id: number, hasAttachments: boolean) {
-  const row = await findTicketRow(tx, id);
+  const row = await findTicketRow(tx, id, { attachments: hasAttachments });
   if (!row) throw createTicketNotFoundError();
   return {
     ...presentTicket(row, actor.language),
-    attachments: hasAttachments ? await listTicketAttachments(tx, actor, id) : [],
+    attachments: presentTicketAttachments(row.attachments ?? [], actor),
   };
 }
 
