@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { AuthGuard } from "./modules/auth/auth.guard.js";
 import type { LoginLimiter } from "./modules/auth/auth.rate-limit.js";
 import type { TokenService } from "./modules/auth/auth.tokens.js";
+import type { CatalogCache } from "./modules/catalog/catalog.cache.js";
 import type { SettingsService } from "./modules/catalog/settings.service.js";
 import type { EventBus } from "./platform/bus.js";
 import type { TConfig } from "./platform/config.js";
@@ -22,4 +23,5 @@ export type AppContext = {
   auth: AuthGuard;
   loginLimiter: LoginLimiter;
   settings: SettingsService;
+  catalog: CatalogCache;
 };

@@ -8,28 +8,37 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import { LIMITS } from "@helpdesk/contracts";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import { pino, type Logger } from "pino";
+import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
+import { type Logger, pino } from "pino";
 import type { AppContext } from "./app-context.js";
+import { closeTransports } from "./channels/email/email.mailer.js";
+import { registerEmailAdminRoutes } from "./channels/email/email.routes.js";
+import { ensureEnvMailbox, startImapWorker } from "./channels/email/imap.worker.js";
 import { registerAttachmentRoutes } from "./modules/attachments/attachments.routes.js";
-import { createAuthGuard } from "./modules/auth/auth.guard.js";
+import { ACCESS_CHANGED, createAuthGuard } from "./modules/auth/auth.guard.js";
 import { createLoginLimiter } from "./modules/auth/auth.rate-limit.js";
 import { registerAuthRoutes } from "./modules/auth/auth.routes.js";
 import { createTokenService } from "./modules/auth/auth.tokens.js";
+import { CATALOG_CHANGED, createCatalogCache } from "./modules/catalog/catalog.cache.js";
 import { registerCatalogRoutes } from "./modules/catalog/catalog.routes.js";
 import { seedReferenceData } from "./modules/catalog/catalog.seed.js";
 import { createSettingsService } from "./modules/catalog/settings.service.js";
-import { registerSystemRoutes } from "./modules/system/system.routes.js";
-import { createArchiveSweepJob } from "./modules/tickets/tickets.jobs.js";
+import {
+  createNotificationJobs,
+  subscribeNotificationFanOut,
+} from "./modules/notifications/notifications.jobs.js";
+import { registerNotificationRoutes } from "./modules/notifications/notifications.routes.js";
 import { registerRealtimeRoutes } from "./modules/realtime/realtime.routes.js";
+import { registerSystemRoutes } from "./modules/system/system.routes.js";
 import { registerMessageRoutes } from "./modules/tickets/messages.routes.js";
+import { createArchiveSweepJob } from "./modules/tickets/tickets.jobs.js";
 import { registerTicketRoutes } from "./modules/tickets/tickets.routes.js";
 import { ensureFirstAdmin } from "./modules/users/users.admin.js";
 import { registerUserRoutes } from "./modules/users/users.routes.js";
 import { createLocalBus, createRedisBus } from "./platform/bus.js";
 import { ConfigError, type TConfig } from "./platform/config.js";
-import { isAppError } from "./platform/errors.js";
 import { type Database, openDatabase } from "./platform/db/index.js";
+import { isAppError } from "./platform/errors.js";
 import { installErrorHandling } from "./platform/http.js";
 import { type JobDefinition, type JobRunner, startJobRunner } from "./platform/jobs.js";
 import { httpRequestDuration } from "./platform/metrics.js";
@@ -50,7 +59,8 @@ export async function createServer(
   const logger =
     options.logger ??
     pino({ level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"] });
-  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const database =
+    options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   await database.migrate();
   await seedReferenceData(database.db);
 
@@ -67,19 +77,28 @@ export async function createServer(
     auth: createAuthGuard({ executor: database.executor, tokens }),
     loginLimiter: createLoginLimiter(),
     settings: createSettingsService({ db: database.db, envAllowedDomain: config.allowedEmailDomain }),
+    catalog: createCatalogCache(database.db),
   };
   if (config.adminEmail && config.adminPassword) {
-    const created = await ensureFirstAdmin(ctx.db, { email: config.adminEmail, password: config.adminPassword }).catch(
-      (error: unknown) => {
-        const reasons = isAppError(error) ? (error.details as { reasons?: string[] } | undefined)?.reasons : undefined;
-        if (!reasons) throw error;
-        throw new ConfigError([`ADMIN_PASSWORD: too weak (${reasons.join(", ")})`]);
-      },
-    );
+    const created = await ensureFirstAdmin(ctx.db, {
+      email: config.adminEmail,
+      password: config.adminPassword,
+    }).catch((error: unknown) => {
+      const reasons = isAppError(error)
+        ? (error.details as { reasons?: string[] } | undefined)?.reasons
+        : undefined;
+      if (!reasons) throw error;
+      throw new ConfigError([`ADMIN_PASSWORD: too weak (${reasons.join(", ")})`]);
+    });
     if (created) logger.info({ email: config.adminEmail }, "created the first admin from ADMIN_EMAIL");
   }
 
-  const jobDefinitions: JobDefinition[] = [createArchiveSweepJob(ctx)];
+  ctx.bus.subscribe((event) => {
+    if (event.type === ACCESS_CHANGED) ctx.auth.forget((event.data?.user_id as number | null) ?? undefined);
+    if (event.type === CATALOG_CHANGED) ctx.catalog.invalidate();
+  });
+
+  const jobDefinitions: JobDefinition[] = [createArchiveSweepJob(ctx), ...createNotificationJobs(ctx)];
   ctx.jobs =
     options.jobs === "inline"
       ? createInlineJobRunner(jobDefinitions)
@@ -90,12 +109,22 @@ export async function createServer(
           isWorker: config.services.includes("worker"),
         });
 
+  subscribeNotificationFanOut(ctx);
+  await ensureEnvMailbox(ctx);
+  // Inbound mail is read by worker processes only; tests start the reader themselves.
+  const imapWorker =
+    config.services.includes("worker") && options.jobs !== "inline" && !config.isTest
+      ? startImapWorker(ctx)
+      : undefined;
+
   const app = await buildHttpApp(ctx);
   return {
     app,
     ctx,
     async close() {
       await app.close();
+      await imapWorker?.stop();
+      closeTransports();
       await ctx.jobs.stop();
       await ctx.bus.close();
       if (!options.database) await database.close();
@@ -110,7 +139,10 @@ function createInlineJobRunner(defs: JobDefinition[]): JobRunner {
       await this.runNow(name, data);
     },
     async sendMany(name, items) {
-      for (const item of items) await this.runNow(name, item.data);
+      // Like a queue: one failing job does not stop the others.
+      const failures: unknown[] = [];
+      for (const item of items) await this.runNow(name, item.data).catch((e: unknown) => failures.push(e));
+      if (failures.length > 0) throw failures[0];
     },
     async runNow(name, data) {
       const def = byName.get(name);
@@ -130,7 +162,9 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
     // Requests Node's parser rejects (bad URL bytes, broken headers) still get our error shape.
     clientErrorHandler: (error, socket) => {
       if (!socket.writable) return;
-      const body = JSON.stringify({ error: { code: "request.malformed", message: "The HTTP request is malformed" } });
+      const body = JSON.stringify({
+        error: { code: "request.malformed", message: "The HTTP request is malformed" },
+      });
       socket.end(
         `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
@@ -138,13 +172,16 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
     },
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Response schemas document the API (OpenAPI); presenters already shape every response, so
+  // responses are serialised directly instead of being re-validated by zod on the hot path.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   const hasWebApp = existsSync(path.join(WEB_DIST, "index.html"));
   installErrorHandling(app, {
     // Client-side routes: any other GET that wants HTML gets the app shell.
     spaFallback: (req, reply) => {
       const isApi = req.url.startsWith("/api/") || req.url === "/api" || req.url.startsWith("/ws");
-      if (!hasWebApp || req.method !== "GET" || isApi || !(req.headers.accept ?? "").includes("text/html")) return false;
+      if (!hasWebApp || req.method !== "GET" || isApi || !(req.headers.accept ?? "").includes("text/html"))
+        return false;
       void reply.type("text/html").sendFile("index.html");
       return true;
     },
@@ -176,7 +213,12 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
 
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, {
-    limits: { fileSize: LIMITS.uploadMaxBytes, files: LIMITS.attachmentsPerItem, fields: 20, fieldSize: LIMITS.messageMax * 4 },
+    limits: {
+      fileSize: LIMITS.uploadMaxBytes,
+      files: LIMITS.attachmentsPerItem,
+      fields: 20,
+      fieldSize: LIMITS.messageMax * 4,
+    },
   });
   await app.register(fastifySwagger, {
     openapi: {
@@ -208,8 +250,11 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
     await registerMessageRoutes(scope, ctx);
     await registerAttachmentRoutes(scope, ctx);
     await registerRealtimeRoutes(scope, ctx);
+    await registerNotificationRoutes(scope, ctx);
+    await registerEmailAdminRoutes(scope, ctx);
   });
 
-  if (hasWebApp) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: ["index.html"] });
+  if (hasWebApp)
+    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: ["index.html"] });
   return app;
 }

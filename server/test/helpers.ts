@@ -18,7 +18,13 @@ export type TTestServer = TServer & {
   app: FastifyInstance;
   config: TConfig;
   /** Creates a user directly (any role) and returns their id. */
-  createUser(input: { role: TRole; email?: string; name?: string; password?: string; departmentIds?: number[] }): Promise<{
+  createUser(input: {
+    role: TRole;
+    email?: string;
+    name?: string;
+    password?: string;
+    departmentIds?: number[];
+  }): Promise<{
     id: number;
     email: string;
     password: string;
@@ -26,7 +32,10 @@ export type TTestServer = TServer & {
   /** Signs in and returns headers carrying the access token. */
   login(email: string, password: string): Promise<{ authorization: string }>;
   /** createUser + login. */
-  actor(role: TRole, departmentIds?: number[]): Promise<{ id: number; email: string; headers: { authorization: string } }>;
+  actor(
+    role: TRole,
+    departmentIds?: number[],
+  ): Promise<{ id: number; email: string; headers: { authorization: string } }>;
   inject(options: InjectOptions): Promise<LightMyRequestResponse>;
 };
 
@@ -62,8 +71,16 @@ export async function startTestServer(
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });
-  const database = await openDatabase({ databaseUrl: config.databaseUrl ?? "memory://", dataDir, poolSize: 5 });
-  const server = await createServer(config, { logger: pino({ level: "silent" }), database, jobs: options.jobs ?? "inline" });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl ?? "memory://",
+    dataDir,
+    poolSize: 5,
+  });
+  const server = await createServer(config, {
+    logger: pino({ level: "silent" }),
+    database,
+    jobs: options.jobs ?? "inline",
+  });
   let counter = 0;
   const t: TTestServer = {
     ...server,
@@ -89,12 +106,19 @@ export async function startTestServer(
       return { id: user.id, email, password };
     },
     async login(email, password) {
-      const res = await server.app.inject({ method: "POST", url: "/api/auth/login/", payload: { email, password } });
+      const res = await server.app.inject({
+        method: "POST",
+        url: "/api/auth/login/",
+        payload: { email, password },
+      });
       if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
       return { authorization: `Bearer ${res.json().access}` };
     },
     async actor(role, departmentIds) {
-      const u = await t.createUser({ role, departmentIds: departmentIds ?? (role === "requester" ? [] : [1]) });
+      const u = await t.createUser({
+        role,
+        departmentIds: departmentIds ?? (role === "requester" ? [] : [1]),
+      });
       return { id: u.id, email: u.email, headers: await t.login(u.email, u.password) };
     },
     async close() {

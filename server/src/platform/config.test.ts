@@ -10,7 +10,12 @@ describe("loadConfig", () => {
   it("uses the documented defaults and the embedded database", () => {
     const dir = dataDir();
     const c = loadConfig({ DATA_DIR: dir });
-    expect(c).toMatchObject({ port: 3000, host: "127.0.0.1", databaseUrl: undefined, services: ["web", "worker"] });
+    expect(c).toMatchObject({
+      port: 3000,
+      host: "127.0.0.1",
+      databaseUrl: undefined,
+      services: ["web", "worker"],
+    });
     expect(c.publicUrl).toBe("http://127.0.0.1:3000");
   });
 
@@ -24,7 +29,13 @@ describe("loadConfig", () => {
 
   it("lists every bad variable by name", () => {
     try {
-      loadConfig({ DATA_DIR: dataDir(), PORT: "http", DATABASE_URL: "mysql://x", SERVICES: "web,cook", APP_SECRET: "short" });
+      loadConfig({
+        DATA_DIR: dataDir(),
+        PORT: "http",
+        DATABASE_URL: "mysql://x",
+        SERVICES: "web,cook",
+        APP_SECRET: "short",
+      });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -34,6 +45,8 @@ describe("loadConfig", () => {
   });
 
   it("requires ADMIN_EMAIL and ADMIN_PASSWORD together", () => {
-    expect(() => loadConfig({ DATA_DIR: dataDir(), ADMIN_EMAIL: "a@example.com" })).toThrow(/ADMIN_EMAIL and ADMIN_PASSWORD/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), ADMIN_EMAIL: "a@example.com" })).toThrow(
+      /ADMIN_EMAIL and ADMIN_PASSWORD/,
+    );
   });
 });

@@ -22,7 +22,10 @@ const ZEnv = z.object({
     .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
     .optional(),
   /** Redis for real-time fan-out across instances; unset means in-process. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+    .optional(),
   /** The address people use to reach the app; used in links in e-mails. */
   PUBLIC_URL: z.url().optional(),
   /** Signs tokens and encrypts stored secrets; generated into DATA_DIR when unset. */
@@ -39,7 +42,12 @@ const ZEnv = z.object({
   SERVICES: z
     .string()
     .default("web,worker")
-    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(SERVICE_NAMES)).min(1)),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -48,6 +56,18 @@ const ZEnv = z.object({
     .enum(["true", "false", "1", "0"])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  /** Outgoing mail server, `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465`; overrides the admin setting. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+    .optional(),
+  /** Sender of outgoing mail, `Helpdesk <support@example.com>`; overrides the admin setting. */
+  MAIL_FROM: z.string().min(3).optional(),
+  /** One mailbox read into the "From e-mail" queue, `imaps://user:pass@host:993/INBOX` (`imap://` without TLS). */
+  IMAP_URL: z
+    .string()
+    .regex(/^imaps?:\/\//, "must start with imap:// or imaps://")
+    .optional(),
 });
 
 export type TConfig = {
@@ -66,6 +86,9 @@ export type TConfig = {
   isProduction: boolean;
   isTest: boolean;
   trustProxy: boolean;
+  smtpUrl: string | undefined;
+  mailFrom: string | undefined;
+  imapUrl: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -95,7 +118,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
-    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === "0.0.0.0" ? "localhost" : e.HOST}:${e.PORT}`).replace(/\/$/, ""),
+    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === "0.0.0.0" ? "localhost" : e.HOST}:${e.PORT}`).replace(
+      /\/$/,
+      "",
+    ),
     appSecret: e.APP_SECRET ?? readOrCreateSecret(dataDir),
     adminEmail: e.ADMIN_EMAIL?.toLowerCase(),
     adminPassword: e.ADMIN_PASSWORD,
@@ -105,6 +131,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     isProduction: e.NODE_ENV === "production",
     isTest: e.NODE_ENV === "test",
     trustProxy: e.TRUST_PROXY,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    imapUrl: e.IMAP_URL,
   };
 }
 

@@ -19,7 +19,10 @@ const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
   FST_REQ_FILE_TOO_LARGE: { code: "uploads.too_large", message: "The file is too large" },
   FST_FILES_LIMIT: { code: "uploads.too_many_files", message: "Too many files" },
   FST_PARTS_LIMIT: { code: "uploads.too_many_parts", message: "Too many parts" },
-  FST_INVALID_MULTIPART_CONTENT_TYPE: { code: "uploads.not_multipart", message: "Expected multipart/form-data" },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: {
+    code: "uploads.not_multipart",
+    message: "Expected multipart/form-data",
+  },
   FST_ERR_BAD_URL: { code: "request.bad_url", message: "The URL is malformed" },
 };
 
@@ -31,50 +34,62 @@ export function installErrorHandling(
   app: FastifyInstance,
   options: { spaFallback?: (request: FastifyRequest, reply: FastifyReply) => boolean } = {},
 ): void {
-  app.setErrorHandler((error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
-    if (isAppError(error) && !error.isInternal) {
-      const body: TErrorBody = { error: { code: error.code, message: error.message } };
-      if (error.details !== undefined) body.error.details = error.details;
-      return sendError(reply, error.statusCode, body);
-    }
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const details = error.validation.map((v) => ({
-        path: [
-          String(error.validationContext ?? ""),
-          ...String(v.instancePath ?? "")
-            .split("/")
-            .filter(Boolean),
-        ]
-          .filter(Boolean)
-          .join("."),
-        message: v.message,
-        code: v.params?.issue && typeof v.params.issue === "object" ? (v.params.issue as { code?: string }).code : undefined,
-      }));
-      return sendError(reply, 400, {
-        error: { code: "validation.invalid", message: "The request is not valid", details },
+  app.setErrorHandler(
+    (error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
+      if (isAppError(error) && !error.isInternal) {
+        const body: TErrorBody = { error: { code: error.code, message: error.message } };
+        if (error.details !== undefined) body.error.details = error.details;
+        return sendError(reply, error.statusCode, body);
+      }
+      if (hasZodFastifySchemaValidationErrors(error)) {
+        const details = error.validation.map((v) => ({
+          path: [
+            String(error.validationContext ?? ""),
+            ...String(v.instancePath ?? "")
+              .split("/")
+              .filter(Boolean),
+          ]
+            .filter(Boolean)
+            .join("."),
+          message: v.message,
+          code:
+            v.params?.issue && typeof v.params.issue === "object"
+              ? (v.params.issue as { code?: string }).code
+              : undefined,
+        }));
+        return sendError(reply, 400, {
+          error: { code: "validation.invalid", message: "The request is not valid", details },
+        });
+      }
+      const fastifyCode = "code" in error ? String(error.code) : "";
+      const mapped = FASTIFY_CODES[fastifyCode];
+      if (mapped) {
+        const status = "statusCode" in error && typeof error.statusCode === "number" ? error.statusCode : 400;
+        return sendError(reply, status, { error: mapped });
+      }
+      const status = "statusCode" in error && typeof error.statusCode === "number" ? error.statusCode : 500;
+      if (status === 429) {
+        return sendError(reply, 429, {
+          error: { code: "request.rate_limited", message: "Too many requests" },
+        });
+      }
+      if (status >= 400 && status < 500 && !isResponseSerializationError(error)) {
+        return sendError(reply, status, { error: { code: "request.invalid", message: error.message } });
+      }
+      request.log.error({ err: error }, "request failed");
+      return sendError(reply, 500, {
+        error: { code: "internal", message: "Something went wrong on our side" },
       });
-    }
-    const fastifyCode = "code" in error ? String(error.code) : "";
-    const mapped = FASTIFY_CODES[fastifyCode];
-    if (mapped) {
-      const status = "statusCode" in error && typeof error.statusCode === "number" ? error.statusCode : 400;
-      return sendError(reply, status, { error: mapped });
-    }
-    const status = "statusCode" in error && typeof error.statusCode === "number" ? error.statusCode : 500;
-    if (status === 429) {
-      return sendError(reply, 429, { error: { code: "request.rate_limited", message: "Too many requests" } });
-    }
-    if (status >= 400 && status < 500 && !isResponseSerializationError(error)) {
-      return sendError(reply, status, { error: { code: "request.invalid", message: error.message } });
-    }
-    request.log.error({ err: error }, "request failed");
-    return sendError(reply, 500, { error: { code: "internal", message: "Something went wrong on our side" } });
-  });
+    },
+  );
 
   app.setNotFoundHandler((request, reply) => {
     if (options.spaFallback?.(request, reply)) return reply;
     return sendError(reply, 404, {
-      error: { code: "common.route_not_found", message: `No route ${request.method} ${request.url.split("?")[0]}` },
+      error: {
+        code: "common.route_not_found",
+        message: `No route ${request.method} ${request.url.split("?")[0]}`,
+      },
     });
   });
 }

@@ -19,7 +19,13 @@ export const defineJob = <TSchema extends z.ZodType>(def: JobDefinition<TSchema>
 
 export type JobRunner = {
   /** Queues a job; with a singletonKey the same key is queued once. */
-  send(name: string, data: object, options?: { singletonKey?: string; startAfterSeconds?: number }): Promise<void>;
+  send(
+    name: string,
+    data: object,
+    options?: { singletonKey?: string; startAfterSeconds?: number },
+  ): Promise<void>;
+  /** Queues many jobs of one kind in one statement (fan-out). */
+  sendMany(name: string, items: { data: object; singletonKey?: string }[]): Promise<void>;
   /** Runs one job's handler now, in this process (CLI and tests). */
   runNow(name: string, data?: object): Promise<void>;
   stop(): Promise<void>;
@@ -91,6 +97,10 @@ export async function startJobRunner(options: {
         singletonKey: opts?.singletonKey,
         startAfter: opts?.startAfterSeconds,
       });
+    },
+    async sendMany(name, items) {
+      if (items.length === 0) return;
+      await boss.insert(items.map((i) => ({ name, data: i.data, singletonKey: i.singletonKey })));
     },
     async runNow(name, data) {
       const def = byName.get(name);

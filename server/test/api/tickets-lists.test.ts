@@ -103,12 +103,20 @@ describe("#tickets.search", () => {
     const inTitle = await create({ title: "Маршрутизатор не раздаёт Wi-Fi", description: "С утра" });
     const more = [];
     for (let i = 0; i < 4; i++) more.push((await create({ title: `Маршрутизатор ${i}` })).id);
-    const first = await s.inject({ method: "GET", url: `/api/tickets/?q=${encodeURIComponent("маршрутизаторы")}&limit=2`, headers: requester.headers });
+    const first = await s.inject({
+      method: "GET",
+      url: `/api/tickets/?q=${encodeURIComponent("маршрутизаторы")}&limit=2`,
+      headers: requester.headers,
+    });
     const seen = ids(first);
     expect(seen).not.toContain(inBody.id);
     let cursor = first.json().next;
     while (cursor) {
-      const page = await s.inject({ method: "GET", url: `/api/tickets/?q=${encodeURIComponent("маршрутизаторы")}&limit=2&cursor=${cursor}`, headers: requester.headers });
+      const page = await s.inject({
+        method: "GET",
+        url: `/api/tickets/?q=${encodeURIComponent("маршрутизаторы")}&limit=2&cursor=${cursor}`,
+        headers: requester.headers,
+      });
       seen.push(...ids(page));
       cursor = page.json().next;
     }

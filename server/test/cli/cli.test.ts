@@ -60,7 +60,10 @@ describe.skipIf(process.env.TEST_DB === "postgres")("helpdesk CLI", () => {
     children.push(server);
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 120; i++) {
-      const up = await fetch(`${base}/api/health/`).then((r) => r.ok, () => false);
+      const up = await fetch(`${base}/api/health/`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (up) break;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -76,7 +79,9 @@ describe.skipIf(process.env.TEST_DB === "postgres")("helpdesk CLI", () => {
     });
     expect(login.status).toBe(200);
     const { access } = (await login.json()) as { access: string };
-    const list = await fetch(`${base}/api/tickets/all-tickets/`, { headers: { authorization: `Bearer ${access}` } });
+    const list = await fetch(`${base}/api/tickets/all-tickets/`, {
+      headers: { authorization: `Bearer ${access}` },
+    });
     expect(((await list.json()) as { results: unknown[] }).results.length).toBeGreaterThan(5);
     const admin = await fetch(`${base}/api/auth/login/`, {
       method: "POST",

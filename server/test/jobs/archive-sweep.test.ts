@@ -12,14 +12,32 @@ afterAll(async () => {
 describe("tickets.archive-sweep on pg-boss", () => {
   it("runs as a queued job and archives closed tickets past the delay", { timeout: 60_000 }, async () => {
     const admin = await s.actor("admin");
-    const t = (await s.inject({ method: "POST", url: "/api/tickets/", headers: admin.headers, payload: { title: "Old one" } })).json();
-    await s.inject({ method: "PATCH", url: `/api/tickets/${t.id}/`, headers: admin.headers, payload: { status: "closed" } });
-    await s.ctx.database.executor.executeSql("UPDATE tickets SET closed_at = now() - interval '2 days' WHERE id = $1", [t.id]);
+    const t = (
+      await s.inject({
+        method: "POST",
+        url: "/api/tickets/",
+        headers: admin.headers,
+        payload: { title: "Old one" },
+      })
+    ).json();
+    await s.inject({
+      method: "PATCH",
+      url: `/api/tickets/${t.id}/`,
+      headers: admin.headers,
+      payload: { status: "closed" },
+    });
+    await s.ctx.database.executor.executeSql(
+      "UPDATE tickets SET closed_at = now() - interval '2 days' WHERE id = $1",
+      [t.id],
+    );
     await s.ctx.jobs.send("tickets.archive-sweep", {});
     const deadline = Date.now() + 45_000;
     let archivedAt: unknown = null;
     while (Date.now() < deadline && !archivedAt) {
-      const { rows } = await s.ctx.database.executor.executeSql("SELECT archived_at FROM tickets WHERE id = $1", [t.id]);
+      const { rows } = await s.ctx.database.executor.executeSql(
+        "SELECT archived_at FROM tickets WHERE id = $1",
+        [t.id],
+      );
       archivedAt = rows[0]?.archived_at ?? null;
       if (!archivedAt) await new Promise((r) => setTimeout(r, 250));
     }

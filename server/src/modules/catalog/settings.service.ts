@@ -42,7 +42,9 @@ export function createSettingsService(deps: { db: Db; envAllowedDomain: string |
         await deps.db
           .insert(settings)
           // A cleared setting is stored as JSON null (the column itself is NOT NULL).
-          .values(entries.map(([key, value]) => ({ key, value: value === null ? sql`'null'::jsonb` : value })))
+          .values(
+            entries.map(([key, value]) => ({ key, value: value === null ? sql`'null'::jsonb` : value })),
+          )
           .onConflictDoUpdate({
             target: settings.key,
             set: { value: sql`excluded.value`, updatedAt: sql`now()` },

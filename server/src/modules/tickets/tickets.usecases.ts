@@ -443,12 +443,14 @@ export async function sweepArchivedTickets(db: Db, hours: number, batch = 500): 
   let total = 0;
   for (;;) {
     const n = await db.transaction(async (tx) => {
+      // NO KEY UPDATE: rows being referenced by concurrent inserts (notifications, events) hold
+      // KEY SHARE locks, which a plain FOR UPDATE SKIP LOCKED would skip until the next sweep.
       const result = await tx.execute<{ id: number }>(sql`
         UPDATE tickets SET archived_at = now()
         WHERE id IN (
           SELECT id FROM tickets
           WHERE status = 'closed' AND archived_at IS NULL AND closed_at < now() - make_interval(hours => ${hours})
-          ORDER BY closed_at LIMIT ${batch} FOR UPDATE SKIP LOCKED)
+          ORDER BY closed_at LIMIT ${batch} FOR NO KEY UPDATE SKIP LOCKED)
         RETURNING id::float8 AS id`);
       if (result.rows.length > 0) {
         await tx.insert(ticketEvents).values(

@@ -1,3 +1,5 @@
 export * from "./catalog.js";
+export * from "./email.js";
+export * from "./notifications.js";
 export * from "./tickets.js";
 export * from "./users.js";

@@ -20,8 +20,12 @@ export const users = pgTable(
     name: text("name").notNull(),
     passwordHash: text("password_hash"),
     role: text("role", { enum: ["requester", "operator", "executor", "admin"] }).notNull(),
-    language: text("language", { enum: ["ru", "en"] }).notNull().default("ru"),
-    theme: text("theme", { enum: ["system", "light", "dark"] }).notNull().default("system"),
+    language: text("language", { enum: ["ru", "en"] })
+      .notNull()
+      .default("ru"),
+    theme: text("theme", { enum: ["system", "light", "dark"] })
+      .notNull()
+      .default("system"),
     isActive: boolean("is_active").notNull().default(true),
     /** A contact created from an inbound channel (e-mail) who has not registered yet. */
     isGuest: boolean("is_guest").notNull().default(false),
@@ -52,7 +56,10 @@ export const userDepartments = pgTable(
       .notNull()
       .references(() => departments.id, { onDelete: "cascade" }),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.departmentId] }), index("user_departments_dep_idx").on(t.departmentId)],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.departmentId] }),
+    index("user_departments_dep_idx").on(t.departmentId),
+  ],
 );
 
 /** A login: access and refresh tokens and the web session cookie name one of these. */
@@ -84,5 +91,8 @@ export const apiTokens = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("api_tokens_hash_key").on(t.tokenHash), uniqueIndex("api_tokens_user_key").on(t.userId)],
+  (t) => [
+    uniqueIndex("api_tokens_hash_key").on(t.tokenHash),
+    uniqueIndex("api_tokens_user_key").on(t.userId),
+  ],
 );

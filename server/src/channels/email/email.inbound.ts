@@ -1,0 +1,403 @@
+import { createHash, randomUUID } from "node:crypto";
+import { rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { LIMITS } from "@helpdesk/contracts";
+import { and, eq, or, sql } from "drizzle-orm";
+import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
+import type { AppContext } from "../../app-context.js";
+import { sanitizeFilename } from "../../modules/attachments/attachments.usecases.js";
+import type { TActor } from "../../modules/auth/auth.actor.js";
+import { canViewTicket } from "../../modules/tickets/tickets.policies.js";
+import { addMessage, createTicket, type TOutbox } from "../../modules/tickets/tickets.usecases.js";
+import type { DbOrTx } from "../../platform/db/index.js";
+import {
+  attachments,
+  inboundEmails,
+  queues,
+  tickets,
+  userDepartments,
+  users,
+} from "../../platform/db/schema/index.js";
+import { repairEightBitHeaders, trimQuotedReply, trimSignature } from "./email.text.js";
+import {
+  findTicketByMessageIds,
+  normaliseMessageId,
+  parseMessageIds,
+  rememberMessageIds,
+} from "./email.threading.js";
+
+/** Mails larger than this are not downloaded at all (recorded as rejected). */
+export const MAX_RAW_EMAIL_BYTES = 60 * 1024 * 1024;
+
+const BLOCKED_EXTENSIONS = /\.(exe|com|scr|bat|cmd|msi|dll|vbs|js|jse|wsf|ps1|lnk|cpl|jar|app)$/i;
+
+export type TIngestTarget = { mailboxId: number; queueId: number; uidValidity: number; uid: number };
+export type TIngestResult = {
+  status: "ticket" | "reply" | "ignored" | "rejected" | "duplicate";
+  ticketId?: number;
+  reason?: string;
+};
+
+/** A header's raw value(s) (lower-case name), unfolded. */
+function rawHeaders(parsed: ParsedMail, name: string): string[] {
+  return parsed.headerLines
+    .filter((h) => h.key === name)
+    .map((h) =>
+      h.line
+        .slice(h.line.indexOf(":") + 1)
+        .replace(/\r?\n[ \t]+/g, " ")
+        .trim(),
+    );
+}
+
+/**
+ * Why a mail must not become a ticket (auto-replies, bounces, lists, our own mail), or null.
+ * Answering these is how two auto-responders mail each other forever.
+ */
+export function detectAutomatedMail(
+  parsed: ParsedMail,
+  fromAddress: string | null,
+  ownAddresses: string[],
+): string | null {
+  const auto = rawHeaders(parsed, "auto-submitted")[0];
+  if (auto && auto.toLowerCase() !== "no") return `Auto-Submitted: ${auto}`;
+  if (rawHeaders(parsed, "x-auto-response-suppress").length > 0) return "X-Auto-Response-Suppress present";
+  const precedence = rawHeaders(parsed, "precedence")[0]?.toLowerCase();
+  if (precedence && /^(bulk|junk|list)$/.test(precedence)) return `Precedence: ${precedence}`;
+  if (rawHeaders(parsed, "list-id").length > 0) return "List-Id present";
+  if (rawHeaders(parsed, "x-autoreply").length > 0 || rawHeaders(parsed, "x-autorespond").length > 0) {
+    return "X-Autoreply present";
+  }
+  const returnPath = rawHeaders(parsed, "return-path")[0];
+  if (returnPath !== undefined && /^<\s*>$/.test(returnPath)) return "Return-Path: <> (bounce)";
+  if (fromAddress) {
+    const local = fromAddress.split("@")[0] ?? "";
+    if (/^(mailer-daemon|postmaster)$/i.test(local)) return `sender ${local}`;
+    if (ownAddresses.includes(fromAddress)) return "sent by this help desk";
+  }
+  if (/^multipart\/report/i.test(rawHeaders(parsed, "content-type")[0] ?? "")) return "delivery report";
+  return null;
+}
+
+const firstAddress = (a: AddressObject | AddressObject[] | undefined) => {
+  const v = (Array.isArray(a) ? a[0] : a)?.value[0];
+  return v?.address ? { address: v.address.toLowerCase().trim(), name: (v.name ?? "").trim() } : null;
+};
+
+async function loadActor(tx: DbOrTx, userId: number): Promise<TActor | null> {
+  const [u] = await tx.select().from(users).where(eq(users.id, userId));
+  if (!u?.isActive) return null;
+  const deps = await tx
+    .select({ departmentId: userDepartments.departmentId })
+    .from(userDepartments)
+    .where(eq(userDepartments.userId, userId));
+  const departmentIds = deps.map((d) => d.departmentId);
+  const queueRows =
+    departmentIds.length === 0
+      ? []
+      : await tx
+          .select({ id: queues.id })
+          .from(queues)
+          .where(sql`${queues.departmentId} = ANY(${sql.raw(`'{${departmentIds.join(",")}}'::int[]`)})`);
+  return {
+    id: u.id,
+    role: u.role,
+    email: u.email,
+    name: u.name,
+    language: u.language,
+    departmentIds,
+    queueIds: queueRows.map((q) => q.id),
+    sessionId: null,
+  };
+}
+
+/** The user behind a sender address: an existing one, or a new guest requester (no password). */
+async function findOrCreateSender(
+  tx: DbOrTx,
+  from: { address: string; name: string },
+  language: "ru" | "en",
+): Promise<number> {
+  const find = async () =>
+    (await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${from.address}`))[0]
+      ?.id;
+  const existing = await find();
+  if (existing !== undefined) return existing;
+  const name = (from.name || from.address.split("@")[0] || from.address).slice(0, 200);
+  const [created] = await tx
+    .insert(users)
+    .values({ email: from.address, name, role: "requester", isGuest: true, language })
+    .onConflictDoNothing()
+    .returning({ id: users.id });
+  return created?.id ?? (await find())!;
+}
+
+type TStoredFile = {
+  id: string;
+  storageKey: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+};
+
+async function storeBytes(
+  ctx: Pick<AppContext, "storage">,
+  bytes: Buffer,
+  filename: string,
+  contentType: string,
+) {
+  const id = randomUUID();
+  const storageKey = `${id.slice(0, 2)}/${id}`;
+  const temp = path.join(ctx.storage.tempDir, `${id}.part`);
+  await writeFile(temp, bytes);
+  try {
+    await ctx.storage.putFile(storageKey, temp);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  const file: TStoredFile = {
+    id,
+    storageKey,
+    filename,
+    contentType,
+    size: bytes.length,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+  };
+  return file;
+}
+
+const subjectTicketNumber = (subject: string): number | null => {
+  const m = /\[#(\d{1,12})\]/.exec(subject);
+  return m ? Number(m[1]) : null;
+};
+
+const clip = (s: string, max: number, note: string) =>
+  s.length > max ? `${s.slice(0, max - note.length - 2)}\n\n${note}` : s;
+
+/**
+ * Turns one fetched mail into a ticket or a reply, exactly once: the `inbound_emails` row
+ * (unique by mailbox + UIDVALIDITY + UID and by Message-ID) is written in the same transaction
+ * as the ticket or message, so a repeated fetch finds it and creates nothing. Automated mail is
+ * recorded as ignored; a mail that cannot be used is recorded as rejected with the reason.
+ * Never throws for a bad mail; throws only when the database or storage fails (retry later).
+ */
+export async function ingestRawEmail(
+  ctx: Pick<AppContext, "db" | "bus" | "storage" | "logger" | "config" | "settings" | "catalog">,
+  target: TIngestTarget,
+  raw: Buffer,
+  options: { ownAddresses?: string[] } = {},
+): Promise<TIngestResult> {
+  const fallbackId = `<sha256-${createHash("sha256").update(raw).digest("hex").slice(0, 40)}@no-message-id>`;
+  let parsed: ParsedMail | null = null;
+  let parseError: string | null = null;
+  try {
+    parsed = await simpleParser(repairEightBitHeaders(raw), {
+      skipImageLinks: true,
+      skipTextToHtml: true,
+      skipTextLinks: true,
+      maxHtmlLengthToParse: 5 * 1024 * 1024,
+    });
+  } catch (error) {
+    parseError = error instanceof Error ? error.message : String(error);
+  }
+  const messageId = normaliseMessageId(parsed?.messageId) ?? fallbackId;
+
+  const [known] = await ctx.db
+    .select({ id: inboundEmails.id })
+    .from(inboundEmails)
+    .where(
+      or(
+        and(
+          eq(inboundEmails.mailboxId, target.mailboxId),
+          eq(inboundEmails.uidValidity, target.uidValidity),
+          eq(inboundEmails.uid, target.uid),
+        ),
+        eq(inboundEmails.messageId, messageId),
+      ),
+    )
+    .limit(1);
+  if (known) return { status: "duplicate" };
+
+  const record = async (
+    status: "ignored" | "rejected",
+    reason: string,
+    extra: Partial<typeof inboundEmails.$inferInsert> = {},
+  ) => {
+    const inserted = await ctx.db
+      .insert(inboundEmails)
+      .values({ ...target, messageId, status, reason, size: raw.length, ...extra })
+      .onConflictDoNothing()
+      .returning({ id: inboundEmails.id });
+    ctx.logger.info(
+      { mailboxId: target.mailboxId, uid: target.uid, status, reason },
+      "inbound mail not turned into a ticket",
+    );
+    return { status: inserted.length > 0 ? status : "duplicate", reason } as TIngestResult;
+  };
+
+  if (!parsed) return record("rejected", `unparseable MIME: ${parseError ?? "unknown"}`.slice(0, 500));
+  const from = firstAddress(parsed.from) ?? firstAddress(parsed.replyTo);
+  const subject = (parsed.subject ?? "").replace(/\s+/g, " ").trim();
+  const base = { fromAddress: from?.address ?? null, subject: subject.slice(0, 500) };
+  const automated = detectAutomatedMail(parsed, from?.address ?? null, options.ownAddresses ?? []);
+  if (automated) return record("ignored", automated, base);
+  if (!from) return record("rejected", "no sender address", base);
+
+  // Files first (outside the transaction: storage is not transactional). A crash before the
+  // commit leaves unreferenced files, never a half-made ticket.
+  const stored: TStoredFile[] = [];
+  const rejectedAttachments: { filename: string; size: number; reason: string }[] = [];
+  try {
+    stored.push(await storeBytes(ctx, raw, `original-${target.uid}.eml`, "message/rfc822"));
+    for (const a of parsed.attachments) {
+      const filename = sanitizeFilename(a.filename ?? `attachment-${stored.length}`);
+      const size = a.content?.length ?? a.size ?? 0;
+      if (size > LIMITS.uploadMaxBytes) {
+        rejectedAttachments.push({ filename, size, reason: `larger than ${LIMITS.uploadMaxBytes} bytes` });
+      } else if (BLOCKED_EXTENSIONS.test(filename)) {
+        rejectedAttachments.push({ filename, size, reason: "executable files are not accepted" });
+      } else if (!a.content) {
+        rejectedAttachments.push({ filename, size, reason: "no content" });
+      } else {
+        let type = (a.contentType || "application/octet-stream").toLowerCase();
+        // Markup can carry scripts: keep the bytes, never serve them as markup.
+        if (/html|svg|xml|javascript/.test(type)) type = "text/plain";
+        stored.push(await storeBytes(ctx, a.content, filename, type));
+      }
+    }
+  } catch (error) {
+    for (const f of stored) await ctx.storage.remove(f.storageKey).catch(() => {});
+    throw error;
+  }
+  for (const r of rejectedAttachments) {
+    ctx.logger.warn({ mailboxId: target.mailboxId, uid: target.uid, ...r }, "inbound attachment rejected");
+  }
+
+  const references = [...parseMessageIds(parsed.inReplyTo), ...parseMessageIds(parsed.references)];
+  const rawText = parsed.text ?? "";
+  const outbox: TOutbox = [];
+  const defaultLanguage = (await ctx.settings.get()).default_language;
+  const catalog = await ctx.catalog.get();
+  let result: TIngestResult;
+  try {
+    result = await ctx.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(inboundEmails)
+        .values({ ...target, messageId, status: "ticket", size: raw.length, ...base, rejectedAttachments })
+        .onConflictDoNothing()
+        .returning({ id: inboundEmails.id });
+      if (!row) return { status: "duplicate" } as TIngestResult;
+      const userId = await findOrCreateSender(tx, from, defaultLanguage);
+      const actor = await loadActor(tx, userId);
+      if (!actor) {
+        await tx
+          .update(inboundEmails)
+          .set({ status: "rejected", reason: "sender is deactivated" })
+          .where(eq(inboundEmails.id, row.id));
+        return { status: "rejected", reason: "sender is deactivated" } as TIngestResult;
+      }
+      // Attachments become uploads of the sender, claimed by the ticket or message below.
+      if (stored.length > 0) {
+        await tx.insert(attachments).values(
+          stored.map((f) => ({
+            id: f.id,
+            uploaderId: actor.id,
+            filename: f.filename,
+            contentType: f.contentType,
+            size: f.size,
+            sha256: f.sha256,
+            storageKey: f.storageKey,
+          })),
+        );
+      }
+      const attachmentIds = stored.map((f) => f.id);
+      const rejectedNote =
+        rejectedAttachments.length > 0
+          ? `\n\n${rejectedAttachments.map((r) => `[${r.filename}: ${r.reason}]`).join("\n")}`
+          : "";
+
+      let ticketId = await findTicketByMessageIds(tx, references);
+      if (ticketId === null) {
+        const n = subjectTicketNumber(subject);
+        if (n !== null) ticketId = n;
+      }
+      let target2:
+        | {
+            requesterId: number;
+            assigneeId: number | null;
+            queueId: number;
+            status: "open" | "in_progress" | "waiting_for_client" | "closed";
+          }
+        | undefined;
+      if (ticketId !== null) {
+        const [t] = await tx
+          .select({
+            requesterId: tickets.requesterId,
+            assigneeId: tickets.assigneeId,
+            queueId: tickets.queueId,
+            status: tickets.status,
+          })
+          .from(tickets)
+          .where(eq(tickets.id, ticketId));
+        // Only the requester or staff who may see the ticket can add to it by mail.
+        target2 = t && canViewTicket(actor, t) ? t : undefined;
+      }
+      if (ticketId !== null && target2) {
+        const text =
+          clip(trimQuotedReply(rawText) || "(no text)", LIMITS.messageMax - rejectedNote.length, "[…]") +
+          rejectedNote;
+        const messageRowId = await addMessage(tx, outbox, actor, {
+          ticketId,
+          text,
+          isInternal: false,
+          attachmentIds,
+          source: "email",
+        });
+        await tx
+          .update(inboundEmails)
+          .set({
+            status: "reply",
+            ticketId,
+            ticketMessageId: messageRowId,
+            rawAttachmentId: stored[0]?.id ?? null,
+          })
+          .where(eq(inboundEmails.id, row.id));
+        await rememberMessageIds(tx, ticketId, [messageId], "in");
+        return { status: "reply", ticketId } as TIngestResult;
+      }
+      const description =
+        clip(
+          trimSignature(rawText),
+          LIMITS.descriptionMax - rejectedNote.length,
+          "[…the full text is in the attached .eml]",
+        ) + rejectedNote;
+      const newId = await createTicket(
+        tx,
+        outbox,
+        actor,
+        {
+          title: (subject || "(no subject)").slice(0, LIMITS.titleMax),
+          description,
+          queue_id: target.queueId,
+          attachment_ids: attachmentIds,
+        },
+        "email",
+        catalog,
+      );
+      await tx
+        .update(inboundEmails)
+        .set({ status: "ticket", ticketId: newId, rawAttachmentId: stored[0]?.id ?? null })
+        .where(eq(inboundEmails.id, row.id));
+      await rememberMessageIds(tx, newId, [messageId], "in");
+      return { status: "ticket", ticketId: newId } as TIngestResult;
+    });
+  } catch (error) {
+    for (const f of stored) await ctx.storage.remove(f.storageKey).catch(() => {});
+    throw error;
+  }
+  if (result.status === "duplicate" || result.status === "rejected") {
+    for (const f of stored) await ctx.storage.remove(f.storageKey).catch(() => {});
+  }
+  for (const e of outbox) ctx.bus.publish(e);
+  return result;
+}

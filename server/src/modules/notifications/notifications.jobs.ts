@@ -1,0 +1,62 @@
+import { z } from "zod";
+import type { AppContext } from "../../app-context.js";
+import { defineJob, type JobDefinition } from "../../platform/jobs.js";
+import { deliverNotification, MAX_DELIVERY_ATTEMPTS } from "./notifications.deliver.js";
+import {
+  DELIVER_JOB,
+  FAN_OUT_JOB,
+  fanOutEvent,
+  sweepNotifications,
+  trackNotificationWork,
+} from "./notifications.engine.js";
+
+/** The notification jobs: fan-out per event, delivery per row, and the durable sweep. */
+export function createNotificationJobs(ctx: AppContext): JobDefinition[] {
+  return [
+    defineJob({
+      name: FAN_OUT_JOB,
+      payload: z.object({ eventId: z.number().int().positive() }),
+      retryLimit: 5,
+      async handler({ eventId }) {
+        const r = await fanOutEvent(ctx, eventId);
+        ctx.logger.debug({ eventId, ...r }, "notifications fanned out");
+      },
+    }),
+    defineJob({
+      name: DELIVER_JOB,
+      payload: z.object({ deliveryId: z.number().int().positive() }),
+      retryLimit: MAX_DELIVERY_ATTEMPTS - 1,
+      async handler({ deliveryId }) {
+        await deliverNotification(ctx, deliveryId);
+      },
+    }),
+    defineJob({
+      name: "notifications.sweep",
+      payload: z.object({}).passthrough(),
+      cron: "* * * * *",
+      retryLimit: 1,
+      async handler() {
+        await sweepNotifications(ctx);
+      },
+    }),
+  ];
+}
+
+/**
+ * The fast path: right after a ticket change commits, its route publishes the event; we queue
+ * a fan-out job keyed by the event id. If this process dies before that, the sweep still finds
+ * the event in `ticket_events`.
+ */
+export function subscribeNotificationFanOut(ctx: AppContext): () => void {
+  return ctx.bus.subscribe((event) => {
+    if (!event.type.startsWith("ticket.") || typeof event.eventId !== "number") return;
+    const eventId = event.eventId;
+    void trackNotificationWork(
+      ctx.jobs
+        .send(FAN_OUT_JOB, { eventId }, { singletonKey: `event-${eventId}` })
+        .catch((error: unknown) => {
+          ctx.logger.warn({ err: error, eventId }, "could not queue a fan-out; the sweep will");
+        }),
+    );
+  });
+}

@@ -1,0 +1,70 @@
+import { z } from "zod";
+
+/** Event kinds a user can tune, each × channel. */
+export const NOTIFICATION_KINDS = [
+  "ticket_created",
+  "ticket_assigned",
+  "status_changed",
+  "ticket_closed",
+  "new_message",
+  "new_note",
+] as const;
+export type TNotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export const NOTIFICATION_CHANNELS = ["email", "in_app", "web_push", "telegram"] as const;
+export type TNotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+const ZChannelSwitches = z.strictObject({
+  email: z.boolean(),
+  in_app: z.boolean(),
+  web_push: z.boolean(),
+  telegram: z.boolean(),
+});
+
+export const ZNotificationPreferences = z.strictObject({
+  events: z.strictObject({
+    ticket_created: ZChannelSwitches,
+    ticket_assigned: ZChannelSwitches,
+    status_changed: ZChannelSwitches,
+    ticket_closed: ZChannelSwitches,
+    new_message: ZChannelSwitches,
+    new_note: ZChannelSwitches,
+  }),
+  sound: z.boolean(),
+});
+export type TNotificationPreferences = z.infer<typeof ZNotificationPreferences>;
+
+const on = { email: true, in_app: true, web_push: true, telegram: false };
+
+/**
+ * Defaults: everything by e-mail, in the app and as a browser push; Telegram is opt-in (it
+ * needs a linked chat). Notes only reach staff anyway.
+ */
+export const DEFAULT_PREFERENCES: TNotificationPreferences = {
+  events: {
+    ticket_created: { ...on },
+    ticket_assigned: { ...on },
+    status_changed: { ...on },
+    ticket_closed: { ...on },
+    new_message: { ...on },
+    new_note: { ...on, email: false },
+  },
+  sound: true,
+};
+
+/** The stored preferences merged over the defaults; unknown or broken parts fall back. */
+export function resolvePreferences(stored: unknown): TNotificationPreferences {
+  const result: TNotificationPreferences = structuredClone(DEFAULT_PREFERENCES);
+  if (typeof stored !== "object" || stored === null) return result;
+  const s = stored as { events?: Record<string, unknown>; sound?: unknown };
+  if (typeof s.sound === "boolean") result.sound = s.sound;
+  for (const kind of NOTIFICATION_KINDS) {
+    const ev = s.events?.[kind];
+    if (typeof ev !== "object" || ev === null) continue;
+    for (const ch of NOTIFICATION_CHANNELS) {
+      const v = (ev as Record<string, unknown>)[ch];
+      if (typeof v === "boolean") result.events[kind][ch] = v;
+    }
+  }
+  return result;
+}

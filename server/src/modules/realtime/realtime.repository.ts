@@ -1,0 +1,117 @@
+import type { TRole, TTicketStatus } from "@helpdesk/contracts";
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../platform/db/index.js";
+import type { TActor } from "../auth/auth.actor.js";
+import { canSeeInternalNotes, type TTicketAccess, ticketVisibilitySql } from "../tickets/tickets.policies.js";
+
+/** A ticket_events row as the WebSocket sends it. */
+export type TMissedEvent = {
+  id: number;
+  ticket_id: number;
+  type: string;
+  actor_id: number | null;
+  data: Record<string, unknown>;
+  is_internal: boolean;
+  created_at: Date | string;
+};
+
+/** The facts `canViewTicket` needs; null when the ticket no longer exists. */
+export async function findTicketAccess(db: Db, ticketId: number): Promise<TTicketAccess | null> {
+  const result = await db.execute(sql`
+    SELECT requester_id, assignee_id, queue_id, status FROM tickets WHERE id = ${ticketId}`);
+  const row = result.rows[0] as
+    | { requester_id: number; assignee_id: number | null; queue_id: number; status: TTicketStatus }
+    | undefined;
+  if (!row) return null;
+  return {
+    requesterId: Number(row.requester_id),
+    assigneeId: row.assignee_id === null ? null : Number(row.assignee_id),
+    queueId: Number(row.queue_id),
+    status: row.status,
+  };
+}
+
+/** The newest ticket event id (0 when there is none): where a fresh client starts. */
+export async function findLastEventId(db: Db): Promise<number> {
+  const result = await db.execute(sql`SELECT coalesce(max(id), 0)::float8 AS id FROM ticket_events`);
+  return Number((result.rows[0] as { id: number } | undefined)?.id ?? 0);
+}
+
+/**
+ * Events after `since` that the actor may see, oldest first, at most `limit` (ask for one
+ * more than you send to know whether there are more). `ticketIds` null means all tickets.
+ */
+export async function findMissedEvents(
+  db: Db,
+  actor: TActor,
+  input: { since: number; ticketIds: number[] | null; limit: number },
+): Promise<TMissedEvent[]> {
+  const filters: SQL[] = [sql`e.id > ${input.since}`, ticketVisibilitySql(actor)];
+  if (!canSeeInternalNotes(actor)) filters.push(sql`NOT e.is_internal`);
+  if (input.ticketIds) {
+    if (input.ticketIds.length === 0) return [];
+    filters.push(
+      sql`e.ticket_id = ANY(${sql.raw(`'{${input.ticketIds.map(Number).join(",")}}'::bigint[]`)})`,
+    );
+  }
+  const result = await db.execute(sql`
+    SELECT e.id::float8 AS id, e.ticket_id::float8 AS ticket_id, e.type, e.actor_id, e.data, e.is_internal, e.created_at
+    FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+    WHERE ${sql.join(filters, sql` AND `)}
+    ORDER BY e.id LIMIT ${input.limit}`);
+  return (result.rows as TMissedEvent[]).map((r) => ({
+    ...r,
+    id: Number(r.id),
+    ticket_id: Number(r.ticket_id),
+    actor_id: r.actor_id === null ? null : Number(r.actor_id),
+  }));
+}
+
+/** What may have changed about a connected user since they connected. */
+export type TActorState = {
+  id: number;
+  isActive: boolean;
+  role: TRole;
+  name: string;
+  queueIds: number[];
+  departmentIds: number[];
+};
+
+export async function findActorStates(db: Db, userIds: number[]): Promise<TActorState[]> {
+  if (userIds.length === 0) return [];
+  const ids = sql.raw(`'{${userIds.map(Number).join(",")}}'::int[]`);
+  const result = await db.execute(sql`
+    SELECT u.id, u.is_active, u.role, u.name,
+      coalesce((SELECT array_agg(ud.department_id) FROM user_departments ud WHERE ud.user_id = u.id), '{}') AS department_ids,
+      coalesce((SELECT array_agg(q.id) FROM queues q JOIN user_departments ud ON ud.department_id = q.department_id
+                WHERE ud.user_id = u.id), '{}') AS queue_ids
+    FROM users u WHERE u.id = ANY(${ids})`);
+  return (
+    result.rows as {
+      id: number;
+      is_active: boolean;
+      role: TRole;
+      name: string;
+      department_ids: number[];
+      queue_ids: number[];
+    }[]
+  ).map((r) => ({
+    id: Number(r.id),
+    isActive: r.is_active,
+    role: r.role,
+    name: r.name,
+    departmentIds: (r.department_ids ?? []).map(Number),
+    queueIds: (r.queue_ids ?? []).map(Number),
+  }));
+}
+
+/** Of the given login sessions, the ones still valid (not revoked, not expired). */
+export async function findLiveSessionIds(db: Db, sessionIds: string[]): Promise<Set<string>> {
+  if (sessionIds.length === 0) return new Set();
+  const uuids = sessionIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  if (uuids.length === 0) return new Set();
+  const result = await db.execute(sql`
+    SELECT id::text AS id FROM sessions
+    WHERE id = ANY(${sql.raw(`'{${uuids.join(",")}}'::uuid[]`)}) AND revoked_at IS NULL AND expires_at > now()`);
+  return new Set((result.rows as { id: string }[]).map((r) => r.id));
+}

@@ -1,0 +1,105 @@
+import { z } from "zod";
+
+/** Limits of one WebSocket connection. */
+export const REALTIME_LIMITS = {
+  /** Bytes. Bigger frames are refused by ws itself (close 1009). */
+  framePayloadMaxBytes: 64 * 1024,
+  /** Bytes. Bigger messages get a `realtime.message_too_large` error. */
+  messageMaxBytes: 8 * 1024,
+  /** Token bucket: messages per second and burst. */
+  messagesPerSecond: 20,
+  messageBurst: 40,
+  /** Rate-limited messages in a row before the socket is closed (1008). */
+  rateLimitStrikesMax: 200,
+  topicsPerMessage: 100,
+  ticketTopicsMax: 500,
+  viewingMax: 20,
+  /** Missed events sent on subscribe; beyond it the client is told to resync. */
+  catchUpMax: 1000,
+  /** Live events held for a socket while its catch-up query runs. */
+  pendingMax: 5000,
+  /** Bytes queued on a socket before it counts as too slow and is closed (1013). */
+  bufferedMaxBytes: 4 * 1024 * 1024,
+  /** A `typing` per ticket and socket is forwarded at most this often. */
+  typingIntervalMs: 1000,
+} as const;
+
+const ZTicketId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** `tickets`: every ticket the user may see; `ticket:<id>`: one ticket. */
+export const ZTopic = z.union([
+  z.literal("tickets"),
+  z.string().regex(/^ticket:[1-9][0-9]{0,15}$/, "topic must be tickets or ticket:<id>"),
+]);
+
+const ZTopics = z.array(ZTopic).min(1).max(REALTIME_LIMITS.topicsPerMessage);
+
+export const ZSubscribeMessage = z.strictObject({
+  type: z.literal("subscribe"),
+  topics: ZTopics,
+  /** The last event id the client has seen: missed events after it are sent first. */
+  since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+export const ZUnsubscribeMessage = z.strictObject({ type: z.literal("unsubscribe"), topics: ZTopics });
+export const ZViewMessage = z.strictObject({ type: z.literal("view"), ticket_id: ZTicketId });
+export const ZUnviewMessage = z.strictObject({ type: z.literal("unview"), ticket_id: ZTicketId });
+export const ZTypingMessage = z.strictObject({
+  type: z.literal("typing"),
+  ticket_id: ZTicketId,
+  is_internal: z.boolean().optional(),
+});
+export const ZPingMessage = z.strictObject({ type: z.literal("ping") });
+
+/** Everything a client may send. */
+export const ZClientMessage = z.discriminatedUnion("type", [
+  ZSubscribeMessage,
+  ZUnsubscribeMessage,
+  ZViewMessage,
+  ZUnviewMessage,
+  ZTypingMessage,
+  ZPingMessage,
+]);
+export type TClientMessage = z.infer<typeof ZClientMessage>;
+
+export type TViewer = { id: number; name: string };
+
+/** Everything the server sends. */
+export type TServerMessage =
+  | { type: "hello"; user_id: number; last_event_id: number }
+  | {
+      type: "event";
+      /** ticket_events id; null for the few changes that have no history row. */
+      id: number | null;
+      ticket_id: number;
+      event_type: string;
+      actor_id: number | null;
+      data: Record<string, unknown>;
+      at: string;
+    }
+  | { type: "subscribed"; topics: string[]; caught_up_to: number | null }
+  | { type: "resync"; last_event_id: number }
+  | { type: "presence"; ticket_id: number; viewers: TViewer[] }
+  | { type: "typing"; ticket_id: number; user: TViewer; is_internal: boolean }
+  | { type: "notification"; notification: unknown }
+  | { type: "pong" }
+  | { type: "error"; code: TRealtimeErrorCode; message: string };
+
+export type TRealtimeErrorCode =
+  | "realtime.invalid_json"
+  | "realtime.invalid_message"
+  | "realtime.message_too_large"
+  | "realtime.rate_limited"
+  | "realtime.too_many_topics"
+  | "realtime.too_many_views"
+  | "realtime.ticket_not_found"
+  | "realtime.forbidden"
+  | "realtime.internal";
+
+/** WebSocket close codes the hub uses (4xxx: application). */
+export const CLOSE_CODES = {
+  unauthenticated: 4401,
+  forbidden: 4403,
+  policyViolation: 1008,
+  tryAgainLater: 1013,
+  goingAway: 1001,
+} as const;

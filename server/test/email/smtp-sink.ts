@@ -1,0 +1,62 @@
+import type { AddressInfo } from "node:net";
+import { type ParsedMail, simpleParser } from "mailparser";
+import { SMTPServer } from "smtp-server";
+
+export type TSunkMail = {
+  raw: string;
+  parsed: ParsedMail;
+  to: string[];
+  header(name: string): string | undefined;
+};
+
+/** An in-process SMTP server that keeps every mail it receives (tests assert on them). */
+export async function startSmtpSink(options: { rejectNext?: number } = {}) {
+  const mails: TSunkMail[] = [];
+  let rejectNext = options.rejectNext ?? 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", async () => {
+        if (rejectNext > 0) {
+          rejectNext -= 1;
+          const err = new Error("451 Try again later") as Error & { responseCode: number };
+          err.responseCode = 451;
+          return callback(err);
+        }
+        const raw = Buffer.concat(chunks).toString("utf8");
+        const parsed = await simpleParser(raw);
+        const lines = parsed.headerLines;
+        mails.push({
+          raw,
+          parsed,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          header: (name) => {
+            const h = lines.find((l) => l.key === name.toLowerCase());
+            return h
+              ? h.line
+                  .slice(h.line.indexOf(":") + 1)
+                  .replace(/\r?\n[ \t]+/g, " ")
+                  .trim()
+              : undefined;
+          },
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    rejectNextMails(n: number) {
+      rejectNext = n;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
