@@ -30,7 +30,8 @@ export const queryClient = new QueryClient({
 export function Providers({ children }: { children: ReactNode }) {
   return (
     <MantineProvider theme={theme} defaultColorScheme="auto" colorSchemeManager={colorSchemeManager}>
-      <Notifications position="top-right" limit={4} />
+      {/* Below the 60 px header, so toasts never cover the bell or the user menu. */}
+      <Notifications position="top-right" limit={4} style={{ marginTop: 52 }} />
       <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>
     </MantineProvider>
   );

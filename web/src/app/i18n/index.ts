@@ -1,6 +1,8 @@
 import type { TLanguage } from "@helpdesk/contracts";
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
+import adminEmailEn from "./admin-email.en.json";
+import adminEmailRu from "./admin-email.ru.json";
 import en from "./en.json";
 import ru from "./ru.json";
 
@@ -26,7 +28,10 @@ export function applyLanguage(language: TLanguage): void {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { en: { translation: en }, ru: { translation: ru } },
+  resources: {
+    en: { translation: { ...en, ...adminEmailEn } },
+    ru: { translation: { ...ru, ...adminEmailRu } },
+  },
   lng: detectLanguage(),
   fallbackLng: "en",
   interpolation: { escapeValue: false },

@@ -1,6 +1,7 @@
 import {
   AppShell,
   Avatar,
+  Box,
   Burger,
   Group,
   Menu,
@@ -9,7 +10,7 @@ import {
   Text,
   UnstyledButton,
 } from "@mantine/core";
-import { useDisclosure } from "@mantine/hooks";
+import { useDisclosure, useMediaQuery } from "@mantine/hooks";
 import {
   IconArchive,
   IconInbox,
@@ -22,14 +23,20 @@ import {
   IconUser,
   IconUserCircle,
 } from "@tabler/icons-react";
-import { type ReactNode, Suspense } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { type ReactNode, Suspense, useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Outlet, useLocation, useNavigate } from "react-router";
 import { useCurrentUser, useLogout, usePublicSettings } from "../../features/auth/api";
+import { disablePush } from "../../features/notifications/browser";
+import { NotificationBell } from "../../features/notifications/components/notification-bell.component";
+import { useLiveNotifications } from "../../features/notifications/use-live-notifications";
 import { OnboardingHints } from "../../features/onboarding/components/onboarding-hints.component";
 import { HeaderSearch } from "../../features/search/header-search.component";
 import { PageLoader } from "../../shared/components/page-loader.component";
+import { getRealtimeClient, useRealtimeConnection } from "../../shared/realtime/use-realtime";
 import { navItemsFor } from "../nav";
+import { ConnectionIndicator } from "./connection-indicator.component";
 import { LanguageSwitch, ThemeToggle } from "./preferences.component";
 
 const ICONS: Record<string, ReactNode> = {
@@ -75,13 +82,44 @@ function UserMenu() {
         </Menu.Item>
         <Menu.Item
           leftSection={<IconLogout size={16} />}
-          onClick={() => logout.mutate(undefined, { onSettled: () => navigate("/sign-in") })}
+          onClick={() => {
+            // This browser stops getting pushes for this account (best effort, never blocks).
+            const unsubscribed = disablePush().catch(() => {});
+            const timeout = new Promise((resolve) => setTimeout(resolve, 1500));
+            void Promise.race([unsubscribed, timeout]).then(() =>
+              logout.mutate(undefined, { onSettled: () => navigate("/sign-in") }),
+            );
+          }}
         >
           {t("nav.signOut")}
         </Menu.Item>
       </Menu.Dropdown>
     </Menu>
   );
+}
+
+/**
+ * `<html data-realtime>`: the socket's status, and "live" once the ticket subscription is in
+ * effect (browser tests wait for it before someone else changes a ticket).
+ */
+function useLiveMarker() {
+  useEffect(() => {
+    const root = document.documentElement;
+    const client = getRealtimeClient();
+    root.dataset.realtime = client.status;
+    const stops = [
+      client.onStatus((status) => {
+        root.dataset.realtime = status;
+      }),
+      client.on("subscribed", () => {
+        root.dataset.realtime = "live";
+      }),
+    ];
+    return () => {
+      for (const stop of stops) stop();
+      delete root.dataset.realtime;
+    };
+  }, []);
 }
 
 /** The signed-in frame: header with search and menus, role navigation, page outlet. */
@@ -92,6 +130,14 @@ export function AppLayout() {
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   const items = navItemsFor(user.role);
+  const queryClient = useQueryClient();
+  const onNotification = useLiveNotifications(user.id);
+  const status = useRealtimeConnection(queryClient, { onNotification });
+  useLiveMarker();
+  // Below the `sm` breakpoint the closed navbar is only slid off-screen: make it inert so it
+  // leaves the tab order and the accessibility tree too.
+  const phone = useMediaQuery("(max-width: 47.99em)", false, { getInitialValueInEffect: false });
+  const navHidden = Boolean(phone) && !opened;
 
   return (
     <AppShell
@@ -115,13 +161,24 @@ export function AppLayout() {
             <HeaderSearch />
           </Group>
           <Group gap="xs" wrap="nowrap">
-            <LanguageSwitch />
+            <ConnectionIndicator status={status} />
+            <NotificationBell />
+            {/* On a phone the header is narrow: the language stays in the profile. */}
+            <Box visibleFrom="sm">
+              <LanguageSwitch />
+            </Box>
             <ThemeToggle />
             <UserMenu />
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label={t("nav.label")} component="nav">
+      <AppShell.Navbar
+        p="xs"
+        aria-label={t("nav.label")}
+        component="nav"
+        inert={navHidden}
+        aria-hidden={navHidden || undefined}
+      >
         <ScrollArea>
           {items.map((item) => (
             <NavLink

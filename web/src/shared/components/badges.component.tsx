@@ -1,5 +1,5 @@
 import type { TTicketStatus } from "@helpdesk/contracts";
-import { Badge } from "@mantine/core";
+import { Badge, type BadgeProps } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import type { Ref } from "../api/types";
 
@@ -17,18 +17,39 @@ const PRIORITY_COLORS: Record<string, string> = {
   urgent: "red",
 };
 
-export function StatusBadge({ status }: { status: TTicketStatus }) {
+/**
+ * Badges never truncate: Mantine's badge clips its label with an ellipsis and, being
+ * `overflow: hidden`, lets a table cell or flex row squeeze it to "MEDI…". The full label
+ * sets the minimum width instead; the badge stays compact (padding and letter spacing).
+ */
+export const NO_TRUNCATE: BadgeProps["styles"] = {
+  root: {
+    minWidth: "max-content",
+    flexShrink: 0,
+    overflow: "visible",
+    paddingInline: "calc(0.5rem * var(--mantine-scale))",
+    letterSpacing: 0,
+  },
+  label: { overflow: "visible", textOverflow: "clip", whiteSpace: "nowrap" },
+};
+
+export function StatusBadge({ status, size }: { status: TTicketStatus; size?: BadgeProps["size"] }) {
   const { t } = useTranslation();
   return (
-    <Badge color={STATUS_COLORS[status]} variant="light">
+    <Badge color={STATUS_COLORS[status]} variant="light" size={size} styles={NO_TRUNCATE}>
       {t(`status.${status}`)}
     </Badge>
   );
 }
 
-export function PriorityBadge({ priority }: { priority: Ref }) {
+export function PriorityBadge({ priority, size }: { priority: Ref; size?: BadgeProps["size"] }) {
   return (
-    <Badge color={PRIORITY_COLORS[priority.slug] ?? "gray"} variant="outline">
+    <Badge
+      color={PRIORITY_COLORS[priority.slug] ?? "gray"}
+      variant="outline"
+      size={size}
+      styles={NO_TRUNCATE}
+    >
       {priority.name}
     </Badge>
   );

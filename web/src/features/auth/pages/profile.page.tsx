@@ -15,6 +15,7 @@ import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { applyLanguage } from "../../../app/i18n";
 import { useNotify } from "../../../shared/hooks/use-notify";
+import { NotificationSettings } from "../../notifications/components/notification-settings.component";
 import { useChangePassword, useCurrentUser, useUpdateProfile } from "../api";
 
 export default function ProfilePage() {
@@ -65,7 +66,7 @@ export default function ProfilePage() {
   };
 
   return (
-    <Stack maw={560}>
+    <Stack maw={720}>
       <Title order={1} size="h2">
         {t("profile.title")}
       </Title>
@@ -152,6 +153,7 @@ export default function ProfilePage() {
           </Stack>
         </form>
       </Paper>
+      <NotificationSettings />
     </Stack>
   );
 }

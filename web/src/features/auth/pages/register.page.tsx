@@ -12,6 +12,11 @@ import { AuthFrame } from "../components/auth-frame.component";
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+function domainOf(error: ApiError): string | null {
+  const details = error.details as { domain?: unknown } | undefined;
+  return typeof details?.domain === "string" ? details.domain : null;
+}
+
 export default function RegisterPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
@@ -63,8 +68,10 @@ export default function RegisterPage() {
             </Alert>
           ) : null}
           {serverError ? (
-            <Alert color="red" role="alert" title={isDomainError ? t("auth.registerTitle") : undefined}>
-              {describeError(serverError, t)}
+            <Alert color="red" role="alert">
+              {isDomainError
+                ? t("errors.auth.domain_not_allowed", { domain: domainOf(serverError) ?? domain ?? "" })
+                : describeError(serverError, t)}
             </Alert>
           ) : null}
           <TextInput

@@ -1,13 +1,15 @@
 import { useDroppable } from "@dnd-kit/core";
 import type { TTicketStatus } from "@helpdesk/contracts";
 import { Badge, Button, Group, Paper, ScrollArea, Skeleton, Stack, Text, Title } from "@mantine/core";
-import { memo, useState } from "react";
+import { memo, startTransition, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Ticket } from "../../../shared/api/types";
 import { ErrorAlert } from "../../../shared/components/error-alert.component";
 import { BoardCard } from "./board-card.component";
 
 export const PAGE_STEP = 40;
+/** Cards in the first paint: more than a 1280×900 column shows; the rest of the step follows. */
+const FIRST_PAINT = 10;
 
 type Props = {
   status: TTicketStatus;
@@ -31,13 +33,20 @@ export const BoardColumn = memo(function BoardColumn({
 }: Props) {
   const { t } = useTranslation();
   const { setNodeRef, isOver } = useDroppable({ id: status });
-  const [visible, setVisible] = useState(PAGE_STEP);
+  const [visible, setVisible] = useState(FIRST_PAINT);
+  const ready = tickets.length > 0;
+  // The first cards paint at once; the rest of the first step renders as a non-blocking transition.
+  useEffect(() => {
+    if (ready) {
+      startTransition(() => setVisible((count) => Math.max(count, PAGE_STEP)));
+    }
+  }, [ready]);
   const shown = tickets.slice(0, visible);
   const hidden = tickets.length - shown.length;
   const headingId = `board-col-${status}`;
 
   const showMore = () => {
-    setVisible((count) => count + PAGE_STEP);
+    setVisible((count) => Math.max(count, PAGE_STEP) + PAGE_STEP);
     if (hidden < PAGE_STEP && hasMore) {
       onLoadMore();
     }
@@ -51,9 +60,11 @@ export const BoardColumn = memo(function BoardColumn({
       bg={isOver ? "var(--mantine-primary-color-light)" : "var(--mantine-color-default-hover)"}
       component="section"
       aria-labelledby={headingId}
-      miw={260}
-      w={{ base: 280, lg: "auto" }}
-      style={{ flex: "1 1 0", display: "flex", flexDirection: "column" }}
+      // Narrow screens: fixed-width columns that scroll sideways. From `lg` (1200 px) up the four
+      // columns share the width, so 1280 px shows all of them without horizontal scrolling.
+      flex={{ base: "0 0 270px", lg: "1 1 0" }}
+      miw={{ base: 270, lg: 0 }}
+      style={{ display: "flex", flexDirection: "column" }}
     >
       <Group justify="space-between" mb="xs">
         <Title order={2} size="h5" id={headingId}>

@@ -24,6 +24,7 @@ import { useCatalogOptions, useExecutors } from "../../catalog/api";
 import { type TicketFilters, ticketKey, ticketsKey, useTicketList } from "../../tickets/api";
 import { BoardCardBody } from "../components/board-card.component";
 import { BoardColumn } from "../components/board-column.component";
+import { columnKeyboardCoordinates } from "../keyboard-coordinates";
 
 type ListData = InfiniteData<Page<Ticket>, string | undefined>;
 
@@ -72,7 +73,7 @@ export default function BoardPage() {
 
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 6 } }),
-    useSensor(KeyboardSensor),
+    useSensor(KeyboardSensor, { coordinateGetter: columnKeyboardCoordinates }),
   );
 
   const findTicket = (id: number): Ticket | undefined => {

@@ -23,7 +23,7 @@ function describeEvent(event: TicketEvent, t: TFunction) {
     return t("history.status_changed", { from, to });
   }
   if (event.type === "assigned") {
-    return t("history.assigned", { to: nameOf(data.to, "—") });
+    return t("history.assigned", { to: nameOf(data.to_name ?? data.to, "—") });
   }
   const key = `history.${event.type}`;
   const text = t(key, { defaultValue: "" });

@@ -8,8 +8,16 @@ import { AttachmentPicker, filesFromPaste } from "../../attachments/components/a
 import { useUploads } from "../../attachments/use-uploads";
 import { usePostMessage } from "../api";
 
-/** Reply to the requester or, for staff, an internal note. */
-export function ReplyBox({ ticketId, staff }: { ticketId: number; staff: boolean }) {
+/** Reply to the requester or, for staff, an internal note; `onTyping` tells others (throttled by the caller). */
+export function ReplyBox({
+  ticketId,
+  staff,
+  onTyping,
+}: {
+  ticketId: number;
+  staff: boolean;
+  onTyping?: (isInternal: boolean) => void;
+}) {
   const { t } = useTranslation();
   const notify = useNotify();
   const post = usePostMessage();
@@ -40,13 +48,23 @@ export function ReplyBox({ ticketId, staff }: { ticketId: number; staff: boolean
       <Stack gap="xs" pt={staff ? "sm" : 0}>
         <Textarea
           aria-label={internal ? t("tickets.internalNote") : t("tickets.reply")}
-          placeholder={internal ? t("tickets.notePlaceholder") : t("tickets.replyPlaceholder")}
+          placeholder={
+            internal
+              ? t("tickets.notePlaceholder")
+              : staff
+                ? t("tickets.replyPlaceholder")
+                : t("tickets.messagePlaceholder")
+          }
           autosize
           minRows={3}
           maxRows={12}
           maxLength={LIMITS.messageMax}
           value={text}
-          onChange={(event) => setText(event.currentTarget.value)}
+          onChange={(event) => {
+            const value = event.currentTarget.value;
+            setText(value);
+            if (value.trim()) onTyping?.(internal);
+          }}
           onPaste={(event) => {
             const files = filesFromPaste(event);
             if (files.length > 0) {

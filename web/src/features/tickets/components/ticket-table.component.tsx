@@ -1,5 +1,5 @@
 import { Anchor, Checkbox, Skeleton, Table, Text } from "@mantine/core";
-import { memo } from "react";
+import { memo, startTransition, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { Ticket } from "../../../shared/api/types";
@@ -51,7 +51,11 @@ const TicketRow = memo(function TicketRow({
       </Table.Td>
       <Table.Td visibleFrom="md">{ticket.queue.name}</Table.Td>
       <Table.Td visibleFrom="md">
-        {ticket.assignee?.name ?? <Text c="dimmed">{t("common.unassigned")}</Text>}
+        {ticket.assignee?.name ?? (
+          <Text span inherit c="dimmed">
+            {t("common.unassigned")}
+          </Text>
+        )}
       </Table.Td>
       {showRequester ? <Table.Td visibleFrom="lg">{ticket.requester.name}</Table.Td> : null}
       <Table.Td visibleFrom="sm" style={{ whiteSpace: "nowrap" }}>
@@ -62,6 +66,9 @@ const TicketRow = memo(function TicketRow({
     </Table.Tr>
   );
 });
+
+/** Rows in the first paint (more than a screen holds); the rest renders as a non-blocking transition. */
+const FIRST_PAINT = 20;
 
 type Props = {
   tickets: Ticket[];
@@ -86,6 +93,13 @@ export function TicketTable({
   const { t, i18n } = useTranslation();
   const allSelected = tickets.length > 0 && tickets.every((ticket) => selected.has(ticket.id));
   const someSelected = !allSelected && tickets.some((ticket) => selected.has(ticket.id));
+  const [limit, setLimit] = useState(FIRST_PAINT);
+  const more = tickets.length > limit;
+  useEffect(() => {
+    if (more) {
+      startTransition(() => setLimit(Number.POSITIVE_INFINITY));
+    }
+  }, [more]);
   return (
     <Table.ScrollContainer minWidth={320}>
       <Table highlightOnHover verticalSpacing="sm">
@@ -112,7 +126,7 @@ export function TicketTable({
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {tickets.map((ticket) => (
+          {(more ? tickets.slice(0, limit) : tickets).map((ticket) => (
             <TicketRow
               key={ticket.id}
               ticket={ticket}

@@ -1,6 +1,6 @@
-import { Alert, Button, Group, Paper, Stack, Text, Title } from "@mantine/core";
-import { useIntersection } from "@mantine/hooks";
-import { IconPlus, IconUserCheck } from "@tabler/icons-react";
+import { Alert, Badge, Button, Collapse, Group, Paper, Stack, Text, Title } from "@mantine/core";
+import { useDisclosure, useIntersection, useMediaQuery } from "@mantine/hooks";
+import { IconFilter, IconPlus, IconUserCheck } from "@tabler/icons-react";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
@@ -40,6 +40,8 @@ export default function TicketListPage({ scope }: { scope: ListScope }) {
   const [assigning, setAssigning] = useState(false);
   const assign = useAssignTicket();
   const dispatcher = canDispatch(user.role);
+  const narrow = useMediaQuery("(max-width: 36em)");
+  const [filtersOpen, { toggle: toggleFilters }] = useDisclosure(false);
 
   const filters = useMemo<Filters>(() => {
     const base: Filters = {
@@ -141,10 +143,11 @@ export default function TicketListPage({ scope }: { scope: ListScope }) {
   };
 
   const titleKey = values.q && scope === "all" ? "search" : scope;
-  const filtered =
-    values.status.length > 0 ||
-    values.priority_id.length > 0 ||
-    Boolean(values.queue_id || values.category_id || values.assignee_id || values.q);
+  const activeFilters =
+    values.status.length +
+    values.priority_id.length +
+    [values.queue_id, values.category_id, values.assignee_id].filter(Boolean).length;
+  const filtered = activeFilters > 0 || Boolean(values.q);
   const emptyText = filtered
     ? t("tickets.empty.filtered")
     : t(`tickets.empty.${scope === "queues" ? "all" : scope}`);
@@ -167,13 +170,27 @@ export default function TicketListPage({ scope }: { scope: ListScope }) {
           </Button>
         ) : null}
       </Group>
-      <TicketFilters
-        values={values}
-        onChange={update}
-        onClear={clear}
-        showAssignee={isStaff(user.role) && scope !== "assigned"}
-        canListExecutors={dispatcher}
-      />
+      {narrow ? (
+        <Button
+          variant="default"
+          leftSection={<IconFilter size={16} />}
+          onClick={toggleFilters}
+          aria-expanded={filtersOpen}
+          w="fit-content"
+          rightSection={activeFilters > 0 ? <Badge size="sm">{activeFilters}</Badge> : null}
+        >
+          {t("tickets.showFilters")}
+        </Button>
+      ) : null}
+      <Collapse expanded={!narrow || filtersOpen}>
+        <TicketFilters
+          values={values}
+          onChange={update}
+          onClear={clear}
+          showAssignee={isStaff(user.role) && scope !== "assigned"}
+          canListExecutors={dispatcher}
+        />
+      </Collapse>
       {dispatcher && selected.size > 0 ? (
         <Paper withBorder p="xs" role="region" aria-label={t("tickets.bulkAssign")}>
           <Group justify="space-between">

@@ -26,13 +26,16 @@ import { PriorityBadge, StatusBadge } from "../../../shared/components/badges.co
 import { ErrorAlert } from "../../../shared/components/error-alert.component";
 import { formatDateTime } from "../../../shared/format";
 import { useNotify } from "../../../shared/hooks/use-notify";
+import { useTicketPresence } from "../../../shared/realtime/use-realtime";
 import { AttachmentList } from "../../attachments/components/attachment-list.component";
 import { useCurrentUser } from "../../auth/api";
+import { useReadTicketNotifications } from "../../notifications/use-live-notifications";
 import { useAssignTicket, useExecuteTicket, useTicket, useUpdateTicket } from "../api";
 import { AssignDialog } from "../components/assign-dialog.component";
 import { Conversation } from "../components/conversation.component";
 import { HistoryTimeline } from "../components/history-timeline.component";
 import { ReplyBox } from "../components/reply-box.component";
+import { AlsoViewing, TypingLine } from "../components/ticket-presence.component";
 
 function DetailsTable({ ticket }: { ticket: Ticket }) {
   const { t, i18n } = useTranslation();
@@ -76,8 +79,11 @@ export default function TicketPage() {
   const [comment, setComment] = useState("");
   const staff = isStaff(user.role);
   const dispatcher = canDispatch(user.role);
+  const validId = Number.isInteger(id) && id > 0;
+  const presence = useTicketPresence(validId && ticket.isSuccess ? id : null);
+  useReadTicketNotifications(validId ? id : 0);
 
-  if (!Number.isInteger(id) || id <= 0 || (ticket.error instanceof ApiError && ticket.error.status === 404)) {
+  if (!validId || (ticket.error instanceof ApiError && ticket.error.status === 404)) {
     return (
       <Alert color="gray" title={t("common.notFound")}>
         {t("tickets.notFound")}
@@ -117,13 +123,16 @@ export default function TicketPage() {
   return (
     <Stack>
       <Stack gap={6}>
-        <Group gap="xs">
-          <Text c="dimmed" fw={600}>
-            {t("tickets.number", { id: data.id })}
-          </Text>
-          <StatusBadge status={data.status} />
-          <PriorityBadge priority={data.priority} />
-          {data.archived_at ? <Badge color="gray">{t("tickets.archived")}</Badge> : null}
+        <Group justify="space-between" gap="xs">
+          <Group gap="xs">
+            <Text c="dimmed" fw={600}>
+              {t("tickets.number", { id: data.id })}
+            </Text>
+            <StatusBadge status={data.status} />
+            <PriorityBadge priority={data.priority} />
+            {data.archived_at ? <Badge color="gray">{t("tickets.archived")}</Badge> : null}
+          </Group>
+          <AlsoViewing viewers={presence.viewers} />
         </Group>
         <Title order={1} size="h2" style={{ overflowWrap: "anywhere" }}>
           {data.title}
@@ -146,7 +155,10 @@ export default function TicketPage() {
               {t("tickets.conversation")}
             </Title>
             <Conversation ticketId={id} />
-            <ReplyBox ticketId={id} staff={staff} />
+            <Stack gap={4}>
+              <TypingLine typers={presence.typers} />
+              <ReplyBox ticketId={id} staff={staff} onTyping={presence.sendTyping} />
+            </Stack>
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }}>
