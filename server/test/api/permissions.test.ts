@@ -129,6 +129,31 @@ describe("#tickets visibility", () => {
     ).toEqual([billingTicket]);
   });
 
+  it("moving a queue to another department changes who sees its tickets at once", async () => {
+    const before = ids(
+      await s.inject({ method: "GET", url: "/api/tickets/all-tickets/", headers: opDesk.headers }),
+    );
+    expect(before).not.toContain(billingTicket);
+    await s.inject({
+      method: "PATCH",
+      url: `/api/queues/${billingQueue}/`,
+      headers: admin.headers,
+      payload: { department_id: 1 },
+    });
+    expect(
+      ids(await s.inject({ method: "GET", url: "/api/tickets/all-tickets/", headers: opDesk.headers })),
+    ).toContain(billingTicket);
+    await s.inject({
+      method: "PATCH",
+      url: `/api/queues/${billingQueue}/`,
+      headers: admin.headers,
+      payload: { department_id: accountingDept },
+    });
+    expect(
+      ids(await s.inject({ method: "GET", url: "/api/tickets/all-tickets/", headers: opDesk.headers })),
+    ).not.toContain(billingTicket);
+  });
+
   it("an admin sees everything", async () => {
     expect(ids(await s.inject({ method: "GET", url: "/api/tickets/", headers: admin.headers }))).toEqual([
       billingTicket,
