@@ -94,6 +94,12 @@ describe("#tickets.search", () => {
     expect(await search("disconnected")).toEqual([vpn.id]);
     expect(await search("connections")).toEqual([vpn.id]);
     expect(await search("прентер")).toContain(printer.id);
+    const typo = await s.inject({
+      method: "GET",
+      url: `/api/tickets/?q=${encodeURIComponent("прентер")}`,
+      headers: requester.headers,
+    });
+    expect(typo.json().corrected_query).toBe("принтер");
     expect(await search("nothing-like-this")).toEqual([]);
     expect(await search(`#${vpn.id}`)).toContain(vpn.id);
   });

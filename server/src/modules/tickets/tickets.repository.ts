@@ -118,13 +118,13 @@ export async function lockTicket(db: DbOrTx, id: number) {
   };
 }
 
-/** List cursor `{id}`; search cursor adds the window bound `w`, the rank `r`, or `t: 1` in the typo phase. */
-type TCursor = { id: number; w?: number; r?: number; t?: number };
+/** List cursor `{id}`; a search cursor adds the window bound `w`, the rank `r`, and `c: 1` for a corrected query. */
+type TCursor = { id: number; w?: number; r?: number; c?: number };
 const isCursor = (v: unknown): v is TCursor => {
   if (typeof v !== "object" || v === null) return false;
   const c = v as TCursor;
   const optionalNumber = (x: unknown) => x === undefined || (typeof x === "number" && Number.isFinite(x));
-  return Number.isSafeInteger(c.id) && optionalNumber(c.w) && optionalNumber(c.r) && optionalNumber(c.t);
+  return Number.isSafeInteger(c.id) && optionalNumber(c.w) && optionalNumber(c.r) && optionalNumber(c.c);
 };
 
 const toDateBound = (value: string, end: boolean): Date => {
@@ -145,7 +145,7 @@ export async function listTickets(
   db: DbOrTx,
   actor: TActor,
   query: TTicketListQuery & { fixed?: SQL },
-): Promise<{ rows: TTicketRow[]; next: string | null }> {
+): Promise<{ rows: TTicketRow[]; next: string | null; corrected?: string }> {
   const where: SQL[] = [ticketVisibilitySql(actor)];
   if (query.fixed) where.push(query.fixed);
   const ints = (ids: number[]) => sql.raw(`'{${ids.map((n) => Math.trunc(n)).join(",")}}'::int[]`);
@@ -169,7 +169,13 @@ export async function listTickets(
   const cursor = query.cursor ? decodeCursor(query.cursor, isCursor) : undefined;
   const limit = query.limit;
 
-  if (q) return searchTickets(db, where, q, limit, cursor);
+  if (q) {
+    if (cursor?.c === 1) {
+      const fixed = await correctQuery(db, q);
+      if (fixed) return searchTickets(db, where, fixed, limit, cursor, true);
+    }
+    return searchTickets(db, where, q, limit, cursor);
+  }
 
   const asc = query.sort === "created";
   if (cursor) where.push(asc ? sql`t.id > ${cursor.id}` : sql`t.id < ${cursor.id}`);
@@ -193,7 +199,7 @@ const MAX_WINDOWS_PER_PAGE = 4;
  * Matches (title A, description B, public replies C; Russian and English stems) are taken
  * newest first in windows of SEARCH_WINDOW and ranked within the window (ts_rank, so a title
  * match outranks a body match); `#1042` ranks its ticket first. When no word matches at all,
- * titles that are near misses by trigrams (typos) are returned instead, newest first.
+ * the query is corrected word by word to the nearest words of titles (typos) and run again.
  */
 async function searchTickets(
   db: DbOrTx,
@@ -201,7 +207,8 @@ async function searchTickets(
   q: string,
   limit: number,
   cursor: TCursor | undefined,
-) {
+  corrected = false,
+): Promise<{ rows: TTicketRow[]; next: string | null; corrected?: string }> {
   const tsq = sql`(websearch_to_tsquery('russian', ${q}) || websearch_to_tsquery('english', ${q}))`;
   const numeric = /^#?\d{1,15}$/.test(q) ? Number(q.replace("#", "")) : null;
   const match = sql`(t.doc_vector @@ ${tsq} OR t.msg_vector @@ ${tsq}${numeric !== null ? sql` OR t.id = ${numeric}` : sql``})`;
@@ -212,7 +219,7 @@ async function searchTickets(
   const found: { id: number; w: number; r: number }[] = [];
   let next: TCursor | null = null;
 
-  if (cursor?.t !== 1) {
+  {
     let upper = cursor?.w ?? Number.MAX_SAFE_INTEGER;
     let after = cursor && cursor.r !== undefined ? { r: cursor.r, id: cursor.id } : undefined;
     for (let windows = 0; windows < MAX_WINDOWS_PER_PAGE; windows++) {
@@ -247,23 +254,21 @@ async function searchTickets(
     }
     if (found.length > limit) {
       const last = found[limit - 1]!;
-      next = { w: last.w, r: last.r, id: last.id };
+      next = { w: last.w, r: last.r, id: last.id, ...(corrected ? { c: 1 } : {}) };
     } else if (upper > 0) {
       // The windows this request may look at are used up: continue from the next window.
-      next = found.length > 0 ? { w: upper, id: found.at(-1)!.id } : { w: upper, id: upper };
+      next = { w: upper, id: found.length > 0 ? found.at(-1)!.id : upper, ...(corrected ? { c: 1 } : {}) };
     }
   }
 
-  // Typos: when no word matches at all, titles that are near misses by trigrams.
-  const noWordMatches = cursor === undefined && found.length === 0 && next === null;
-  if (noWordMatches || cursor?.t === 1) {
-    const from = cursor?.t === 1 ? cursor.id : Number.MAX_SAFE_INTEGER;
-    const result = await db.execute<{ id: number }>(sql`
-      SELECT t.id::float8 AS id FROM tickets t
-      WHERE ${base} AND ${q} <% t.title AND t.id < ${from}
-      ORDER BY t.id DESC LIMIT ${limit + 1}`);
-    found.push(...result.rows.map((r) => ({ id: Number(r.id), w: 0, r: 0 })));
-    if (found.length > limit) next = { t: 1, id: found[limit - 1]!.id };
+  // Typos: when no word matches at all, each query word becomes its nearest known title word
+  // and the search runs once more with that; the pages after it carry `c: 1` to do the same.
+  if (!corrected && cursor === undefined && found.length === 0 && next === null) {
+    const fixed = await correctQuery(db, q);
+    if (fixed) {
+      const page = await searchTickets(db, where, fixed, limit, undefined, true);
+      return { ...page, corrected: fixed };
+    }
   }
 
   const ids = found.slice(0, limit).map((f) => f.id);
@@ -276,4 +281,20 @@ async function searchTickets(
     rows: ids.map((id) => byId.get(id)).filter((r): r is TTicketRow => r !== undefined),
     next: next ? encodeCursor(next) : null,
   };
+}
+
+/**
+ * The query with each word replaced by the most similar word of any ticket title (trigrams,
+ * similarity ≥ 0.3), or null when nothing changes.
+ */
+async function correctQuery(db: DbOrTx, q: string): Promise<string | null> {
+  const words = (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 3).slice(0, 8);
+  if (words.length === 0) return null;
+  const result = await db.execute<{ q: string; fix: string | null }>(sql`
+    SELECT w.q, (SELECT s.word FROM search_words s WHERE s.word % w.q
+                 ORDER BY similarity(s.word, w.q) DESC, s.word LIMIT 1) AS fix
+    FROM unnest(${`{${words.map((w) => `"${w}"`).join(",")}}`}::text[]) AS w(q)`);
+  const fixes = new Map(result.rows.filter((r) => r.fix && r.fix !== r.q).map((r) => [r.q, r.fix!]));
+  if (fixes.size === 0) return null;
+  return words.map((w) => fixes.get(w) ?? w).join(" ");
 }

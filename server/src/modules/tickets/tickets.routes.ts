@@ -72,7 +72,12 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
 
   const list = async (actor: TActor, query: TTicketListQuery, fixed?: SQL) => {
     const page = await listTickets(db, actor, { ...query, fixed });
-    return { results: page.rows.map((r) => presentTicket(r, actor.language)), next: page.next };
+    return {
+      results: page.rows.map((r) => presentTicket(r, actor.language)),
+      next: page.next,
+      // A search with no word matches ran on the nearest known words instead ("did you mean").
+      ...(page.corrected ? { corrected_query: page.corrected } : {}),
+    };
   };
   const listSchema = (summary: string) => ({
     tags: ["tickets"],

@@ -39,4 +39,9 @@ export const ZTicket = z.object({
     .optional(),
 });
 
-export const ZTicketPage = z.object({ results: z.array(ZTicket), next: z.string().nullable() });
+export const ZTicketPage = z.object({
+  results: z.array(ZTicket),
+  next: z.string().nullable(),
+  /** Present when a search found no word and ran with the nearest known words instead. */
+  corrected_query: z.string().optional(),
+});

@@ -30,13 +30,6 @@ export type Database = {
   close(): Promise<void>;
 };
 
-/**
- * Per-connection settings. Typo-tolerant title search (`q <% title`) matches words at least 40%
- * similar by trigrams: "прентер" finds "принтер".
- */
-const TRGM_WORD_THRESHOLD = 0.4;
-const SESSION_SETUP = `SET pg_trgm.word_similarity_threshold = ${TRGM_WORD_THRESHOLD}`;
-
 const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../migrations");
 
 /**
@@ -68,7 +61,6 @@ export async function openDatabase(options: {
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.poolSize ?? 10,
-    options: `-c pg_trgm.word_similarity_threshold=${TRGM_WORD_THRESHOLD}`,
   });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
@@ -99,7 +91,6 @@ export async function openDatabase(options: {
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   const client = await PGlite.create({ dataDir, extensions: { pg_trgm } });
-  await client.exec(SESSION_SETUP);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     kind: "pglite",
