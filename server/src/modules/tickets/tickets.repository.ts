@@ -193,6 +193,8 @@ function page(rows: TTicketRow[], limit: number, cursorOf: (r: TTicketRow) => Re
 /** Matches ranked together: the newest SEARCH_WINDOW matches at a time, so the cost is bounded. */
 const SEARCH_WINDOW = 200;
 const MAX_WINDOWS_PER_PAGE = 4;
+/** Ids looked at by the first, bounded scan of a window. */
+const SEARCH_SPAN = 20_000;
 
 /**
  * Full-text search, best matches first, with a bounded cost however common the words are.
@@ -216,6 +218,28 @@ async function searchTickets(
     numeric !== null ? sql` + (CASE WHEN t.id = ${numeric} THEN 10 ELSE 0 END)` : sql``
   })::float8`;
   const base = sql.join(where, sql` AND `);
+
+  /** The SEARCH_WINDOW newest matches below `upper`, with their rank. */
+  const fetchWindow = async (upper: number) => {
+    type TRow = { id: number; rank: number };
+    const toRows = (rows: TRow[]) => rows.map((r) => ({ id: Number(r.id), rank: Number(r.rank) }));
+    // The newest SEARCH_SPAN ids first: a common word fills the window here at once, and the
+    // scan is bounded whatever plan the planner picks.
+    const lower = Math.max(0, upper - SEARCH_SPAN);
+    const recent = await db.execute<TRow>(sql`
+      SELECT t.id::float8 AS id, ${rank} AS rank FROM tickets t
+      WHERE ${base} AND ${match} AND t.id < ${upper} AND t.id >= ${lower}
+      ORDER BY t.id DESC LIMIT ${SEARCH_WINDOW}`);
+    if (recent.rows.length >= SEARCH_WINDOW || lower === 0) return toRows(recent.rows);
+    // A rarer word: its older matches straight from the full-text index (materialised, so the
+    // planner cannot turn it into a backward scan of the whole table), newest first.
+    const older = await db.execute<TRow>(sql`
+      WITH m AS MATERIALIZED (SELECT t.id FROM tickets t WHERE ${base} AND ${match} AND t.id < ${lower})
+      SELECT t.id::float8 AS id, ${rank} AS rank FROM m JOIN tickets t ON t.id = m.id
+      ORDER BY t.id DESC LIMIT ${SEARCH_WINDOW - recent.rows.length}`);
+    return toRows([...recent.rows, ...older.rows]);
+  };
+
   const found: { id: number; w: number; r: number }[] = [];
   let next: TCursor | null = null;
 
@@ -224,32 +248,19 @@ async function searchTickets(
     let after = cursor && cursor.r !== undefined ? { r: cursor.r, id: cursor.id } : undefined;
     for (let windows = 0; windows < MAX_WINDOWS_PER_PAGE; windows++) {
       const need = limit + 1 - found.length;
-      const result = await db.execute<{
-        wmin: number | null;
-        wcount: number;
-        id: number | null;
-        rank: number | null;
-      }>(sql`
-        WITH w AS (
-          SELECT t.id, ${rank} AS rank FROM tickets t
-          WHERE ${base} AND ${match} AND t.id < ${upper}
-          ORDER BY t.id DESC LIMIT ${SEARCH_WINDOW}
-        ), s AS (SELECT min(id)::float8 AS wmin, count(*)::int AS wcount FROM w)
-        SELECT s.wmin, s.wcount, p.id::float8 AS id, p.rank FROM s LEFT JOIN LATERAL (
-          SELECT id, rank FROM w
-          ${after ? sql`WHERE (rank, id) < (${after.r}::float8, ${after.id})` : sql``}
-          ORDER BY rank DESC, id DESC LIMIT ${need}
-        ) p ON true`);
-      const rows = result.rows.filter((r) => r.id !== null);
-      found.push(...rows.map((r) => ({ id: Number(r.id), w: upper, r: Number(r.rank) })));
-      const head = result.rows[0];
-      const windowFull = Number(head?.wcount ?? 0) >= SEARCH_WINDOW;
+      const window = await fetchWindow(upper);
+      const ranked = window
+        .filter((r) => !after || r.rank < after.r || (r.rank === after.r && r.id < after.id))
+        .sort((x, y) => y.rank - x.rank || y.id - x.id)
+        .slice(0, need);
+      found.push(...ranked.map((r) => ({ id: r.id, w: upper, r: r.rank })));
+      const windowFull = window.length >= SEARCH_WINDOW;
       if (found.length > limit) break;
       if (!windowFull) {
         upper = 0;
         break;
       }
-      upper = Number(head?.wmin);
+      upper = Math.min(...window.map((r) => r.id));
       after = undefined;
     }
     if (found.length > limit) {
