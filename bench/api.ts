@@ -168,28 +168,25 @@ try {
       path: () => "/api/tickets/",
     }),
   );
-  results.push(
-    await measure(access, {
-      name: "get ticket by id",
-      connections: 8,
-      path: () => `/api/tickets/${randomId()}/`,
-    }),
-  );
-  results.push(
-    await measure(access, {
+  // Latency at light load (1 client) and throughput under load (8 clients) for each read.
+  const reads: { name: string; path: () => string }[] = [
+    { name: "get ticket by id", path: () => `/api/tickets/${randomId()}/` },
+    {
       name: "filtered list, first page",
-      connections: 8,
       path: () =>
         `/api/tickets/?status=open,in_progress&queue_id=${1 + (i++ % 5)}&priority_id=${1 + (i % 4)}`,
-    }),
-  );
-  results.push(
-    await measure(access, {
+    },
+    {
       name: "full-text search",
-      connections: 8,
       path: () => `/api/tickets/?q=${encodeURIComponent(words[i++ % words.length]!)}`,
-    }),
-  );
+    },
+  ];
+  for (const read of reads) {
+    for (const connections of [1, 8]) {
+      const name = `${read.name} (${connections} client${connections > 1 ? "s" : ""})`;
+      results.push(await measure(access, { name, connections, path: read.path }));
+    }
+  }
   out(`RSS after load: ${(await rssOf(server.pid!)).toFixed(0)} MB`);
   out(JSON.stringify({ db: values.db, tickets, results }));
 } finally {
