@@ -148,12 +148,16 @@ export async function listTickets(
 ): Promise<{ rows: TTicketRow[]; next: string | null; corrected?: string }> {
   const where: SQL[] = [ticketVisibilitySql(actor)];
   if (query.fixed) where.push(query.fixed);
-  const ints = (ids: number[]) => sql.raw(`'{${ids.map((n) => Math.trunc(n)).join(",")}}'::int[]`);
-  if (query.status?.length)
-    where.push(sql`t.status = ANY(${sql.raw(`'{${query.status.join(",")}}'::text[]`)})`);
-  if (query.priority_id?.length) where.push(sql`t.priority_id = ANY(${ints(query.priority_id)})`);
-  if (query.category_id?.length) where.push(sql`t.category_id = ANY(${ints(query.category_id)})`);
-  if (query.queue_id?.length) where.push(sql`t.queue_id = ANY(${ints(query.queue_id)})`);
+  // One value is written `=`, not `= ANY(...)`: then an index such as (queue_id, id) is read in
+  // id order and the first page stops early (PostgreSQL 15 cannot do that for `= ANY`).
+  const oneOf = (column: string, values: (string | number)[], type: "int" | "text") =>
+    values.length === 1
+      ? sql`${sql.raw(column)} = ${values[0]}`
+      : sql`${sql.raw(column)} = ANY(${sql.raw(`'{${values.map((v) => (type === "int" ? Math.trunc(Number(v)) : v)).join(",")}}'::${type}[]`)})`;
+  if (query.status?.length) where.push(oneOf("t.status", query.status, "text"));
+  if (query.priority_id?.length) where.push(oneOf("t.priority_id", query.priority_id, "int"));
+  if (query.category_id?.length) where.push(oneOf("t.category_id", query.category_id, "int"));
+  if (query.queue_id?.length) where.push(oneOf("t.queue_id", query.queue_id, "int"));
   if (query.assignee_id === "none") where.push(sql`t.assignee_id IS NULL`);
   else if (query.assignee_id === "me") where.push(sql`t.assignee_id = ${actor.id}`);
   else if (query.assignee_id !== undefined) where.push(sql`t.assignee_id = ${query.assignee_id}`);
