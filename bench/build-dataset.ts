@@ -81,7 +81,8 @@ export async function buildDataset(
         (${subjects})[1 + ((g + ${done}) % ${DEMO_SUBJECTS_RU.length * 2})] AS subject,
         (${bodies})[1 + ((g * 31 + ${done}) % ${DEMO_BODIES_RU.length * 2})] AS body,
         (ARRAY['open','in_progress','waiting_for_client','closed','closed','closed'])[1 + ((g * 13) % 6)] AS status,
-        now() - ((g + ${done}) * interval '1 second' * (31536000.0 / ${tickets})) AS created
+        -- Ids grow with time, as in a real helpdesk: the newest ticket has the highest id.
+        now() - ((${tickets} - (g + ${done})) * interval '1 second' * (31536000.0 / ${tickets})) AS created
       ) s`);
     await run(`
       INSERT INTO ticket_messages (ticket_id, author_id, body, created_at)
