@@ -30,3 +30,18 @@ export const TICKET_EVENT_TYPES = [
   "unarchived",
 ] as const;
 export type TTicketEventType = (typeof TICKET_EVENT_TYPES)[number];
+
+/** Notification event kinds a user can tune, each × channel. */
+export const NOTIFICATION_KINDS = [
+  "ticket_created",
+  "ticket_assigned",
+  "status_changed",
+  "ticket_closed",
+  "new_message",
+  "new_note",
+] as const;
+export type TNotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** Channels a notification can go out on. */
+export const NOTIFICATION_CHANNELS = ["email", "in_app", "web_push", "telegram"] as const;
+export type TNotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];

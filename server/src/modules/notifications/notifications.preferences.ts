@@ -1,18 +1,12 @@
+import {
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_KINDS,
+  type TNotificationChannel,
+  type TNotificationKind,
+} from "@helpdesk/contracts";
 import { z } from "zod";
 
-/** Event kinds a user can tune, each × channel. */
-export const NOTIFICATION_KINDS = [
-  "ticket_created",
-  "ticket_assigned",
-  "status_changed",
-  "ticket_closed",
-  "new_message",
-  "new_note",
-] as const;
-export type TNotificationKind = (typeof NOTIFICATION_KINDS)[number];
-
-export const NOTIFICATION_CHANNELS = ["email", "in_app", "web_push", "telegram"] as const;
-export type TNotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+export { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, type TNotificationChannel, type TNotificationKind };
 
 const ZChannelSwitches = z.strictObject({
   email: z.boolean(),

@@ -1,18 +1,13 @@
+import {
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_KINDS,
+  type TNotificationChannel,
+  type TNotificationKind,
+} from "@helpdesk/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, apiRequest } from "../../shared/api/client";
 
-export const NOTIFICATION_KINDS = [
-  "ticket_created",
-  "ticket_assigned",
-  "status_changed",
-  "ticket_closed",
-  "new_message",
-  "new_note",
-] as const;
-export type TNotificationKind = (typeof NOTIFICATION_KINDS)[number];
-
-export const NOTIFICATION_CHANNELS = ["email", "in_app", "web_push", "telegram"] as const;
-export type TNotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+export { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, type TNotificationChannel, type TNotificationKind };
 
 /** One notification as the API presents it (`presentNotification` on the server). */
 export type AppNotification = {
