@@ -20,6 +20,11 @@ export type TDomainEvent = {
 export type EventBus = {
   publish(event: TDomainEvent): void;
   subscribe(handler: (event: TDomainEvent) => void): () => void;
+  /**
+   * Only the events this process published, delivered in-process whatever the transport:
+   * for work that must happen once per event (queueing jobs), not once per instance.
+   */
+  subscribeOwn(handler: (event: TDomainEvent) => void): () => void;
   /** Short-lived signals (typing, presence) that are never stored; same fan-out as events. */
   publishEphemeral(event: TEphemeralEvent): void;
   subscribeEphemeral(handler: (event: TEphemeralEvent) => void): () => void;
@@ -34,9 +39,11 @@ export function createLocalBus(): EventBus {
   emitter.setMaxListeners(0);
   return {
     publish: (event) => {
+      emitter.emit("own", event);
       emitter.emit("event", event);
     },
     subscribe: (handler) => listen(emitter, "event", handler),
+    subscribeOwn: (handler) => listen(emitter, "own", handler),
     publishEphemeral: (event) => {
       emitter.emit("ephemeral", event);
     },
@@ -121,8 +128,12 @@ export async function createRedisBus(
     });
   };
   return {
-    publish: (event) => send({ k: "d", e: event }),
+    publish: (event) => {
+      local.emit("own", event);
+      send({ k: "d", e: event });
+    },
     subscribe: (handler) => listen(local, "event", handler),
+    subscribeOwn: (handler) => listen(local, "own", handler),
     publishEphemeral: (event) => send({ k: "e", e: event }),
     subscribeEphemeral: (handler) => listen(local, "ephemeral", handler),
     async close() {

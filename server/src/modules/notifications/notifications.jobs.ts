@@ -43,12 +43,12 @@ export function createNotificationJobs(ctx: AppContext): JobDefinition[] {
 }
 
 /**
- * The fast path: right after a ticket change commits, its route publishes the event; we queue
- * a fan-out job keyed by the event id. If this process dies before that, the sweep still finds
- * the event in `ticket_events`.
+ * The fast path: right after a ticket change commits, its route publishes the event; the
+ * process that published it queues a fan-out job keyed by the event id (once, not once per
+ * instance). If this process dies before that, the sweep still finds the event in `ticket_events`.
  */
 export function subscribeNotificationFanOut(ctx: AppContext): () => void {
-  return ctx.bus.subscribe((event) => {
+  return ctx.bus.subscribeOwn((event) => {
     if (!event.type.startsWith("ticket.") || typeof event.eventId !== "number") return;
     const eventId = event.eventId;
     void trackNotificationWork(
