@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { AuthGuard } from "./modules/auth/auth.guard.js";
-import type { LoginLimiter } from "./modules/auth/auth.rate-limit.js";
+import type { SignInThrottle } from "./modules/auth/auth.throttle.js";
 import type { TokenService } from "./modules/auth/auth.tokens.js";
 import type { CatalogCache } from "./modules/catalog/catalog.cache.js";
 import type { SettingsService } from "./modules/catalog/settings.service.js";
@@ -21,7 +21,7 @@ export type AppContext = {
   jobs: JobRunner;
   tokens: TokenService;
   auth: AuthGuard;
-  loginLimiter: LoginLimiter;
+  throttle: SignInThrottle;
   settings: SettingsService;
   catalog: CatalogCache;
 };

@@ -16,8 +16,9 @@ import { registerEmailAdminRoutes } from "./channels/email/email.routes.js";
 import { ensureEnvMailbox, startImapWorker } from "./channels/email/imap.worker.js";
 import { registerAttachmentRoutes } from "./modules/attachments/attachments.routes.js";
 import { ACCESS_CHANGED, createAuthGuard } from "./modules/auth/auth.guard.js";
-import { createLoginLimiter } from "./modules/auth/auth.rate-limit.js";
+import { createThrottleCleanupJob } from "./modules/auth/auth.jobs.js";
 import { registerAuthRoutes } from "./modules/auth/auth.routes.js";
+import { createSignInThrottle } from "./modules/auth/auth.throttle.js";
 import { createTokenService } from "./modules/auth/auth.tokens.js";
 import { CATALOG_CHANGED, createCatalogCache } from "./modules/catalog/catalog.cache.js";
 import { registerCatalogRoutes } from "./modules/catalog/catalog.routes.js";
@@ -29,7 +30,7 @@ import {
 } from "./modules/notifications/notifications.jobs.js";
 import { registerNotificationRoutes } from "./modules/notifications/notifications.routes.js";
 import { registerRealtimeRoutes } from "./modules/realtime/realtime.routes.js";
-import { registerSystemRoutes } from "./modules/system/system.routes.js";
+import { registerSystemRoutes, startMetricsListener } from "./modules/system/system.routes.js";
 import { registerMessageRoutes } from "./modules/tickets/messages.routes.js";
 import { createArchiveSweepJob } from "./modules/tickets/tickets.jobs.js";
 import { registerTicketRoutes } from "./modules/tickets/tickets.routes.js";
@@ -42,6 +43,7 @@ import { isAppError } from "./platform/errors.js";
 import { installErrorHandling } from "./platform/http.js";
 import { type JobDefinition, type JobRunner, startJobRunner } from "./platform/jobs.js";
 import { httpRequestDuration } from "./platform/metrics.js";
+import { installSecurityHeaders } from "./platform/security-headers.js";
 import { createLocalStorage } from "./platform/storage.js";
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
@@ -74,8 +76,8 @@ export async function createServer(
     storage: await createLocalStorage(config.dataDir),
     jobs: undefined as unknown as JobRunner,
     tokens,
-    auth: createAuthGuard({ executor: database.executor, tokens }),
-    loginLimiter: createLoginLimiter(),
+    auth: createAuthGuard({ executor: database.executor, tokens, trustedOrigins: config.trustedOrigins }),
+    throttle: createSignInThrottle(database.db),
     settings: createSettingsService({ db: database.db, envAllowedDomain: config.allowedEmailDomain }),
     catalog: createCatalogCache(database.db),
   };
@@ -98,7 +100,11 @@ export async function createServer(
     if (event.type === CATALOG_CHANGED) ctx.catalog.invalidate();
   });
 
-  const jobDefinitions: JobDefinition[] = [createArchiveSweepJob(ctx), ...createNotificationJobs(ctx)];
+  const jobDefinitions: JobDefinition[] = [
+    createArchiveSweepJob(ctx),
+    createThrottleCleanupJob(ctx),
+    ...createNotificationJobs(ctx),
+  ];
   ctx.jobs =
     options.jobs === "inline"
       ? createInlineJobRunner(jobDefinitions)
@@ -118,11 +124,14 @@ export async function createServer(
       : undefined;
 
   const app = await buildHttpApp(ctx);
+  const metricsListener =
+    config.metrics && config.services.includes("web") ? await startMetricsListener(config.metrics) : undefined;
   return {
     app,
     ctx,
     async close() {
       await app.close();
+      await new Promise((resolve) => (metricsListener ? metricsListener.close(resolve) : resolve(undefined)));
       await imapWorker?.stop();
       closeTransports();
       await ctx.jobs.stop();
@@ -157,7 +166,14 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: LIMITS.jsonBodyMaxBytes,
-    trustProxy: ctx.config.trustProxy,
+    // A hop count becomes proxy-addr's "trust the first n hops" function.
+    trustProxy:
+      typeof ctx.config.trustProxy === "number"
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(ctx.config.trustProxy)
+        : ctx.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Requests Node's parser rejects (bad URL bytes, broken headers) still get our error shape.
     clientErrorHandler: (error, socket) => {
@@ -195,15 +211,7 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
     parseJson(req, String(body), done);
   });
 
-  app.addHook("onSend", async (_req, reply, payload) => {
-    reply.header("X-Content-Type-Options", "nosniff");
-    reply.header("X-Frame-Options", "DENY");
-    reply.header("Referrer-Policy", "same-origin");
-    if (ctx.config.isProduction && ctx.config.publicUrl.startsWith("https://")) {
-      reply.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-    }
-    return payload;
-  });
+  installSecurityHeaders(app, ctx.config);
   app.addHook("onResponse", async (req, reply) => {
     httpRequestDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },

@@ -51,11 +51,56 @@ const ZEnv = z.object({
     .pipe(z.array(z.enum(SERVICE_NAMES)).min(1)),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  /** Trust X-Forwarded-* headers (behind nginx). */
+  /**
+   * Behind a reverse proxy: which hops' X-Forwarded-* headers to believe. `false` (default):
+   * none. `true`: proxies on loopback and private addresses. A number: that many hops. Or a
+   * comma list of proxy addresses/CIDRs. The client address is the right-most address that is
+   * not a trusted proxy, so a client-chosen X-Forwarded-For cannot pick its own address; the
+   * proxy must still overwrite or append the header (nginx: `$proxy_add_x_forwarded_for`).
+   */
   TRUST_PROXY: z
-    .enum(["true", "false", "1", "0"])
+    .string()
+    .trim()
     .default("false")
-    .transform((v) => v === "true" || v === "1"),
+    .transform((v, ctx) => {
+      if (v === "false" || v === "0") return false;
+      if (v === "true" || v === "1") return ["loopback", "linklocal", "uniquelocal"];
+      if (/^\d{1,2}$/.test(v)) return Number(v);
+      const list = v
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
+      const bad = list.filter(
+        (x) => !/^[0-9a-f.:]+(\/\d{1,3})?$/i.test(x) && !/^(loopback|linklocal|uniquelocal)$/.test(x),
+      );
+      if (list.length === 0 || bad.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be true, false, a hop count or proxy addresses (bad: ${bad.join(", ")})`,
+        });
+        return z.NEVER;
+      }
+      return list;
+    }),
+  /**
+   * Origins besides PUBLIC_URL's from which the web session cookie may change things (comma
+   * list, `https://helpdesk.example.com`). Writes carrying the cookie from any other Origin are refused.
+   */
+  TRUSTED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((x) => x.trim().replace(/\/$/, ""))
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+  /** Bearer token that `/metrics` requires; unset: only direct loopback connections may read it. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Serve `/metrics` on a separate listener (METRICS_HOST:METRICS_PORT) instead of the main port. */
+  METRICS_HOST: z.string().min(1).optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Outgoing mail server, `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465`; overrides the admin setting. */
   SMTP_URL: z
     .string()
@@ -85,7 +130,12 @@ export type TConfig = {
   logLevel: string;
   isProduction: boolean;
   isTest: boolean;
-  trustProxy: boolean;
+  /** Fastify's `trustProxy`: false, a hop count, or trusted proxy addresses/CIDRs. */
+  trustProxy: false | number | string[];
+  /** Origins the cookie-authenticated web app may write from: PUBLIC_URL's, local aliases, TRUSTED_ORIGINS. */
+  trustedOrigins: string[];
+  metricsToken: string | undefined;
+  metrics: { host: string; port: number } | undefined;
   smtpUrl: string | undefined;
   mailFrom: string | undefined;
   imapUrl: string | undefined;
@@ -111,17 +161,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((e.ADMIN_EMAIL && !e.ADMIN_PASSWORD) || (!e.ADMIN_EMAIL && e.ADMIN_PASSWORD)) {
     throw new ConfigError(["ADMIN_EMAIL and ADMIN_PASSWORD must be set together"]);
   }
+  if ((e.METRICS_HOST === undefined) !== (e.METRICS_PORT === undefined)) {
+    throw new ConfigError(["METRICS_HOST and METRICS_PORT must be set together"]);
+  }
   const dataDir = path.resolve(e.DATA_DIR);
+  const publicUrl = (
+    e.PUBLIC_URL ?? `http://${e.HOST === "0.0.0.0" ? "localhost" : e.HOST}:${e.PORT}`
+  ).replace(/\/$/, "");
   return {
     port: e.PORT,
     host: e.HOST,
     dataDir,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
-    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === "0.0.0.0" ? "localhost" : e.HOST}:${e.PORT}`).replace(
-      /\/$/,
-      "",
-    ),
+    publicUrl,
     appSecret: e.APP_SECRET ?? readOrCreateSecret(dataDir),
     adminEmail: e.ADMIN_EMAIL?.toLowerCase(),
     adminPassword: e.ADMIN_PASSWORD,
@@ -131,10 +184,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     isProduction: e.NODE_ENV === "production",
     isTest: e.NODE_ENV === "test",
     trustProxy: e.TRUST_PROXY,
+    trustedOrigins: trustedOriginsOf(publicUrl, e.PUBLIC_URL === undefined, e.PORT, e.TRUSTED_ORIGINS),
+    metricsToken: e.METRICS_TOKEN,
+    metrics: e.METRICS_HOST && e.METRICS_PORT ? { host: e.METRICS_HOST, port: e.METRICS_PORT } : undefined,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     imapUrl: e.IMAP_URL,
   };
+}
+
+/**
+ * PUBLIC_URL's origin and the configured extra ones. When PUBLIC_URL is not set (a laptop), the
+ * local names of this port are the same site too: localhost, 127.0.0.1 and [::1].
+ */
+function trustedOriginsOf(publicUrl: string, isDefault: boolean, port: number, extra: string[]): string[] {
+  const origins = new Set([new URL(publicUrl).origin, ...extra.map((o) => new URL(o).origin)]);
+  if (isDefault)
+    for (const host of ["localhost", "127.0.0.1", "[::1]"]) origins.add(`http://${host}:${port}`);
+  return [...origins];
 }
 
 function readOrCreateSecret(dataDir: string): string {

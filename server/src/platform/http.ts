@@ -39,6 +39,9 @@ export function installErrorHandling(
       if (isAppError(error) && !error.isInternal) {
         const body: TErrorBody = { error: { code: error.code, message: error.message } };
         if (error.details !== undefined) body.error.details = error.details;
+        const retryAfter = (error.details as { retry_after_seconds?: unknown } | undefined)
+          ?.retry_after_seconds;
+        if (typeof retryAfter === "number") void reply.header("Retry-After", String(Math.ceil(retryAfter)));
         return sendError(reply, error.statusCode, body);
       }
       if (hasZodFastifySchemaValidationErrors(error)) {

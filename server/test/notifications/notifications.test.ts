@@ -210,6 +210,7 @@ describe("#notifications engine", () => {
       departmentIds: [],
       queueIds: [],
       sessionId: null,
+      apiTokenId: null,
     };
     await s.ctx.db.transaction((tx) =>
       createTicket(tx, outbox, actor, { title: "Потерянное событие", description: "", attachment_ids: [] }),

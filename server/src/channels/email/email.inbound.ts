@@ -7,17 +7,11 @@ import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
 import type { AppContext } from "../../app-context.js";
 import { sanitizeFilename } from "../../modules/attachments/attachments.usecases.js";
 import type { TActor } from "../../modules/auth/auth.actor.js";
+import { findActorsByIds } from "../../modules/auth/auth.repository.js";
 import { canViewTicket } from "../../modules/tickets/tickets.policies.js";
 import { addMessage, createTicket, type TOutbox } from "../../modules/tickets/tickets.usecases.js";
 import type { DbOrTx } from "../../platform/db/index.js";
-import {
-  attachments,
-  inboundEmails,
-  queues,
-  tickets,
-  userDepartments,
-  users,
-} from "../../platform/db/schema/index.js";
+import { attachments, inboundEmails, tickets, users } from "../../platform/db/schema/index.js";
 import { repairEightBitHeaders, trimQuotedReply, trimSignature } from "./email.text.js";
 import {
   findTicketByMessageIds,
@@ -85,30 +79,10 @@ const firstAddress = (a: AddressObject | AddressObject[] | undefined) => {
 };
 
 async function loadActor(tx: DbOrTx, userId: number): Promise<TActor | null> {
-  const [u] = await tx.select().from(users).where(eq(users.id, userId));
-  if (!u?.isActive) return null;
-  const deps = await tx
-    .select({ departmentId: userDepartments.departmentId })
-    .from(userDepartments)
-    .where(eq(userDepartments.userId, userId));
-  const departmentIds = deps.map((d) => d.departmentId);
-  const queueRows =
-    departmentIds.length === 0
-      ? []
-      : await tx
-          .select({ id: queues.id })
-          .from(queues)
-          .where(sql`${queues.departmentId} = ANY(${sql.raw(`'{${departmentIds.join(",")}}'::int[]`)})`);
-  return {
-    id: u.id,
-    role: u.role,
-    email: u.email,
-    name: u.name,
-    language: u.language,
-    departmentIds,
-    queueIds: queueRows.map((q) => q.id),
-    sessionId: null,
-  };
+  const [state] = await findActorsByIds(tx, [userId]);
+  if (!state?.isActive) return null;
+  const { isActive: _isActive, ...actor } = state;
+  return actor;
 }
 
 /** The user behind a sender address: an existing one, or a new guest requester (no password). */

@@ -12,6 +12,8 @@ export type TActor = {
   queueIds: number[];
   /** The login session (JWT or cookie); null for API tokens. */
   sessionId: string | null;
+  /** The API token (`Authorization: Token`) the request came with; null for sessions. */
+  apiTokenId: string | null;
 };
 
 export const isStaff = (actor: Pick<TActor, "role">): boolean => actor.role !== "requester";

@@ -1,10 +1,11 @@
-import type { TLanguage, TRole } from "@helpdesk/contracts";
+import type { TRole } from "@helpdesk/contracts";
 import type { FastifyRequest } from "fastify";
 import { sha256Hex } from "../../platform/crypto.js";
 import type { SqlExecutor } from "../../platform/db/index.js";
 import { createForbiddenError, createUnauthenticatedError } from "../../platform/errors.js";
 import type { TActor } from "./auth.actor.js";
 import { createCsrfError, createInvalidTokenError } from "./auth.errors.js";
+import { ACTOR_COLUMNS, actorFromRow, type TActorRow } from "./auth.repository.js";
 import type { TokenService } from "./auth.tokens.js";
 
 export const SESSION_COOKIE = "hd_session";
@@ -17,26 +18,10 @@ export const accessChanged = (userId?: number) => ({
   at: new Date().toISOString(),
 });
 
-const ACTOR_COLUMNS = `
-  u.id, u.role, u.email, u.name, u.language,
-  coalesce((SELECT array_agg(ud.department_id) FROM user_departments ud WHERE ud.user_id = u.id), '{}') AS department_ids,
-  coalesce((SELECT array_agg(q.id) FROM queues q JOIN user_departments ud ON ud.department_id = q.department_id
-            WHERE ud.user_id = u.id), '{}') AS queue_ids`;
-
 const BY_SESSION = `SELECT ${ACTOR_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
   WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.is_active`;
-const BY_API_TOKEN = `SELECT ${ACTOR_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+const BY_API_TOKEN = `SELECT ${ACTOR_COLUMNS}, t.id::text AS api_token_id FROM api_tokens t JOIN users u ON u.id = t.user_id
   WHERE t.token_hash = $1 AND u.is_active`;
-
-type TActorRow = {
-  id: number;
-  role: TRole;
-  email: string;
-  name: string;
-  language: TLanguage;
-  department_ids: number[];
-  queue_ids: number[];
-};
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -60,7 +45,13 @@ const CACHE_MAX = 50_000;
  * token>` or the web app's session cookie. Every way is re-checked against the database on
  * each request, so a deactivated user or a revoked session stops working at once.
  */
-export function createAuthGuard(deps: { executor: SqlExecutor; tokens: TokenService }): AuthGuard {
+export function createAuthGuard(deps: {
+  executor: SqlExecutor;
+  tokens: TokenService;
+  /** Origins whose pages may write with the session cookie (PUBLIC_URL's and configured ones). */
+  trustedOrigins: readonly string[];
+}): AuthGuard {
+  const trusted = new Set(deps.trustedOrigins);
   const resolved = new WeakMap<FastifyRequest, Promise<TActor | null>>();
   // Changes that must take effect at once (deactivation, logout, role) call forget(), locally and,
   // through the event bus, on every instance; the TTL bounds anything missed.
@@ -77,17 +68,12 @@ export function createAuthGuard(deps: { executor: SqlExecutor; tokens: TokenServ
 
   const toActor = (row: Record<string, unknown> | undefined, sessionId: string | null): TActor => {
     if (!row) throw createInvalidTokenError();
-    const r = row as TActorRow;
-    return {
-      id: Number(r.id),
-      role: r.role,
-      email: r.email,
-      name: r.name,
-      language: r.language,
-      departmentIds: (r.department_ids ?? []).map(Number),
-      queueIds: (r.queue_ids ?? []).map(Number),
+    const r = row as TActorRow & { api_token_id?: string };
+    const { isActive: _isActive, ...actor } = actorFromRow(r, {
       sessionId,
-    };
+      apiTokenId: r.api_token_id ?? null,
+    });
+    return actor;
   };
 
   const bySession = async (token: string, kind: "access" | "session") => {
@@ -116,10 +102,7 @@ export function createAuthGuard(deps: { executor: SqlExecutor; tokens: TokenServ
     const cookie = request.cookies?.[SESSION_COOKIE];
     if (!cookie) return null;
     // Cookies ride along on cross-site requests: refuse state changes from another origin.
-    if (UNSAFE_METHODS.has(request.method)) {
-      const origin = request.headers.origin;
-      if (origin && originHost(origin) !== request.headers.host) throw createCsrfError();
-    }
+    if (UNSAFE_METHODS.has(request.method) && !isTrustedOrigin(request, trusted)) throw createCsrfError();
     return bySession(cookie, "session");
   };
 
@@ -153,10 +136,14 @@ export function createAuthGuard(deps: { executor: SqlExecutor; tokens: TokenServ
   };
 }
 
-function originHost(origin: string): string | null {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return null;
-  }
+/**
+ * Whether a cookie-carrying request comes from our own pages. The Origin is compared with the
+ * configured origins, never with the request's own Host header (a client that forges both
+ * would pass that). Browsers send Origin on every cross-origin write; without one, a
+ * `Sec-Fetch-Site: cross-site` still gives a cross-site request away.
+ */
+export function isTrustedOrigin(request: FastifyRequest, trusted: ReadonlySet<string>): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return request.headers["sec-fetch-site"] !== "cross-site";
+  return trusted.has(origin.replace(/\/$/, ""));
 }

@@ -63,7 +63,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
     },
     async (req, reply) => {
       const result = await login(
-        { db, tokens: ctx.tokens, limiter: ctx.loginLimiter },
+        { db, tokens: ctx.tokens, throttle: ctx.throttle },
         { ...req.body, ip: req.ip, userAgent: req.headers["user-agent"] },
       );
       setSessionCookie(reply, result.cookie);
@@ -87,16 +87,17 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
       },
     },
     async (req, reply) => {
-      let sessionId: string | null = null;
+      let session: { id: string; userId: number } | null = null;
       if (req.body?.refresh) {
-        sessionId = (await ctx.tokens.verify("refresh", req.body.refresh)).sessionId;
+        const verified = await ctx.tokens.verify("refresh", req.body.refresh);
+        session = { id: verified.sessionId, userId: verified.userId };
       } else {
         const actor = await auth.optional(req);
-        sessionId = actor?.sessionId ?? null;
+        if (actor?.sessionId) session = { id: actor.sessionId, userId: actor.id };
       }
-      if (sessionId) {
-        await revokeSession(db, sessionId);
-        ctx.bus.publish(accessChanged((await auth.optional(req).catch(() => null))?.id));
+      if (session) {
+        await revokeSession(db, session.id);
+        ctx.bus.publish(accessChanged(session.userId));
       }
       reply.clearCookie(SESSION_COOKIE, { path: "/" });
       return reply.status(204).send();
@@ -126,7 +127,8 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
     { schema: { tags: ["auth"], summary: "Change own password", body: ZChangePasswordRequest } },
     async (req, reply) => {
       const actor = await auth.require(req);
-      await changePassword(db, {
+      await changePassword(ctx, {
+        ip: req.ip,
         userId: actor.id,
         currentPassword: req.body.current_password,
         newPassword: req.body.new_password,
@@ -154,11 +156,9 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
     },
     async (req) => {
       const email = (req.body.email ?? req.body.username)!;
-      const token = await issueApiToken(
-        { db, limiter: ctx.loginLimiter },
-        { email, password: req.body.password, ip: req.ip },
-      );
-      ctx.bus.publish(accessChanged());
+      const { token, userId } = await issueApiToken(ctx, { email, password: req.body.password, ip: req.ip });
+      // The user's previous token ends: sockets and caches holding it let go.
+      ctx.bus.publish(accessChanged(userId));
       return { token };
     },
   );

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import type { TLanguage, TRegisterRequest } from "@helpdesk/contracts";
 import { and, eq, isNull, sql } from "drizzle-orm";
+import type { EventBus } from "../../platform/bus.js";
 import { generateToken, hashPassword, sha256Hex, verifyPassword } from "../../platform/crypto.js";
-import type { Db } from "../../platform/db/index.js";
+import type { Db, DbOrTx } from "../../platform/db/index.js";
 import { apiTokens, sessions, users } from "../../platform/db/schema/index.js";
 import type { SettingsService } from "../catalog/settings.service.js";
 import { findUserByEmail } from "../users/users.repository.js";
@@ -11,11 +13,11 @@ import {
   createEmailTakenError,
   createInvalidCredentialsError,
   createInvalidTokenError,
-  createTooManyAttemptsError,
   createWeakPasswordError,
 } from "./auth.errors.js";
+import { accessChanged } from "./auth.guard.js";
 import { checkPasswordStrength } from "./auth.password-policy.js";
-import type { LoginLimiter } from "./auth.rate-limit.js";
+import type { SignInThrottle, TThrottleScope } from "./auth.throttle.js";
 import { REFRESH_TTL_SECONDS, type TokenService } from "./auth.tokens.js";
 
 // Compared against when the e-mail is unknown, so both paths take the same time.
@@ -58,26 +60,35 @@ export async function registerRequester(
   return user;
 }
 
-/** Checks the password (rate limited per IP and e-mail) and opens a session. */
+/** Checks the password (throttled per account, account + address, and address) and opens a session. */
 export async function login(
-  deps: { db: Db; tokens: TokenService; limiter: LoginLimiter },
+  deps: { db: Db; tokens: TokenService; throttle: SignInThrottle },
   input: { email: string; password: string; ip: string; userAgent?: string },
 ) {
-  const wait = deps.limiter.check(input.ip, input.email);
-  if (wait > 0) throw createTooManyAttemptsError(wait);
+  const user = await checkPassword(deps, "login", input);
+  if (!user.isActive) throw createAccountDisabledError();
+  const session = await openSession(deps, user.id, input);
+  return { user, ...session };
+}
+
+/**
+ * The user whose e-mail and password these are, or 401; every check takes one attempt from
+ * the throttle first (429 when there is none left). An unknown e-mail costs the same time.
+ */
+async function checkPassword(
+  deps: { db: Db; throttle: SignInThrottle },
+  scope: TThrottleScope,
+  input: { email: string; password: string; ip: string },
+) {
   const user = await findUserByEmail(deps.db, input.email);
+  const attempt = await deps.throttle.begin(scope, user ? `u${user.id}` : null, input.ip);
   dummyHash ??= hashPassword("not-a-real-password-0");
   let ok = false;
   if (user?.passwordHash) ok = await verifyPassword(user.passwordHash, input.password);
   else await verifyPassword(await dummyHash, input.password);
-  if (!user || !ok) {
-    deps.limiter.recordFailure(input.ip, input.email);
-    throw createInvalidCredentialsError();
-  }
-  if (!user.isActive) throw createAccountDisabledError();
-  deps.limiter.recordSuccess(input.ip, input.email);
-  const session = await openSession(deps, user.id, input);
-  return { user, ...session };
+  if (!user || !ok) throw createInvalidCredentialsError();
+  await attempt.succeeded();
+  return user;
 }
 
 export async function openSession(
@@ -85,6 +96,7 @@ export async function openSession(
   userId: number,
   meta: { ip?: string; userAgent?: string } = {},
 ) {
+  const refreshJti = randomUUID();
   const [session] = await deps.db
     .insert(sessions)
     .values({
@@ -92,38 +104,52 @@ export async function openSession(
       expiresAt: new Date(Date.now() + REFRESH_TTL_SECONDS * 1000),
       ip: meta.ip,
       userAgent: meta.userAgent?.slice(0, 300),
+      refreshJti,
     })
     .returning({ id: sessions.id });
   await deps.db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, userId));
   const sid = session!.id;
   const [access, refresh, cookie] = await Promise.all([
     deps.tokens.sign("access", userId, sid),
-    deps.tokens.sign("refresh", userId, sid),
+    deps.tokens.sign("refresh", userId, sid, refreshJti),
     deps.tokens.sign("session", userId, sid),
   ]);
   return { access, refresh, cookie, sessionId: sid };
 }
 
-/** Exchanges a refresh token for a new access token (and a new refresh token) of the same session. */
-export async function refreshSession(deps: { db: Db; tokens: TokenService }, refreshToken: string) {
-  const { userId, sessionId } = await deps.tokens.verify("refresh", refreshToken);
-  const [row] = await deps.db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(
-      and(
-        eq(sessions.id, sessionId),
-        eq(sessions.userId, userId),
-        isNull(sessions.revokedAt),
-        sql`${sessions.expiresAt} > now()`,
-        eq(users.isActive, true),
-      ),
-    );
-  if (!row) throw createInvalidTokenError();
+/**
+ * Exchanges a refresh token for a new access token and a new refresh token of the same
+ * session. Refresh tokens are single-use: the session remembers the one that may be used
+ * next, and presenting an older one (it was copied and used by someone else, or by us after
+ * someone else) ends the whole session, so a stolen refresh token stops working for both.
+ */
+export async function refreshSession(
+  deps: { db: Db; tokens: TokenService; bus: Pick<EventBus, "publish"> },
+  refreshToken: string,
+) {
+  const { userId, sessionId, jti } = await deps.tokens.verify("refresh", refreshToken);
+  const nextJti = randomUUID();
+  const rotated = await deps.db.execute<{ id: string }>(sql`
+    UPDATE sessions s SET refresh_jti = ${nextJti}
+    FROM users u
+    WHERE s.id = ${sessionId} AND s.user_id = ${userId} AND u.id = s.user_id AND u.is_active
+      AND s.revoked_at IS NULL AND s.expires_at > now()
+      -- Sessions opened before rotation existed have no current token yet: their first refresh sets it.
+      AND (s.refresh_jti = ${jti} OR s.refresh_jti IS NULL)
+    RETURNING s.id`);
+  if (rotated.rows.length === 0) {
+    // A well-signed refresh token of a live session that is not the current one: a replay.
+    const ended = await deps.db
+      .update(sessions)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    if (ended.length > 0) deps.bus.publish(accessChanged(userId));
+    throw createInvalidTokenError();
+  }
   const [access, refresh] = await Promise.all([
     deps.tokens.sign("access", userId, sessionId),
-    deps.tokens.sign("refresh", userId, sessionId),
+    deps.tokens.sign("refresh", userId, sessionId, nextJti),
   ]);
   return { access, refresh };
 }
@@ -132,7 +158,7 @@ export async function revokeSession(db: Db, sessionId: string) {
   await db.update(sessions).set({ revokedAt: new Date() }).where(eq(sessions.id, sessionId));
 }
 
-export async function revokeAllSessions(db: Db, userId: number) {
+export async function revokeAllSessions(db: DbOrTx, userId: number) {
   await db
     .update(sessions)
     .set({ revokedAt: new Date() })
@@ -144,16 +170,10 @@ export async function revokeAllSessions(db: Db, userId: number) {
  * first use. Only the hash is stored, so a new token replaces the old one.
  */
 export async function issueApiToken(
-  deps: { db: Db; limiter: LoginLimiter },
+  deps: { db: Db; throttle: SignInThrottle },
   input: { email: string; password: string; ip: string },
 ) {
-  const wait = deps.limiter.check(input.ip, input.email);
-  if (wait > 0) throw createTooManyAttemptsError(wait);
-  const user = await findUserByEmail(deps.db, input.email);
-  if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, input.password))) {
-    deps.limiter.recordFailure(input.ip, input.email);
-    throw createInvalidCredentialsError();
-  }
+  const user = await checkPassword(deps, "login", input);
   if (!user.isActive) throw createAccountDisabledError();
   const token = generateToken();
   await deps.db
@@ -161,19 +181,39 @@ export async function issueApiToken(
     .values({ userId: user.id, tokenHash: sha256Hex(token) })
     .onConflictDoUpdate({
       target: apiTokens.userId,
-      set: { tokenHash: sha256Hex(token), createdAt: new Date() },
+      // A new id too: whatever held the old token (a socket, a cache) sees that it ended.
+      set: { id: sql`gen_random_uuid()`, tokenHash: sha256Hex(token), createdAt: new Date() },
     });
-  return token;
+  return { token, userId: user.id };
 }
 
+/** Ends a user's API token for good (deactivation): reactivating the user does not revive it. */
+export async function revokeApiTokens(db: DbOrTx, userId: number) {
+  await db.delete(apiTokens).where(eq(apiTokens.userId, userId));
+}
+
+/**
+ * Changes the signed-in user's password. The current password is checked under the same
+ * throttle as sign-in, so a stolen access token does not allow unlimited guessing.
+ */
 export async function changePassword(
-  db: Db,
-  input: { userId: number; currentPassword: string; newPassword: string; keepSessionId: string | null },
+  deps: { db: Db; throttle: SignInThrottle },
+  input: {
+    userId: number;
+    currentPassword: string;
+    newPassword: string;
+    keepSessionId: string | null;
+    ip: string;
+  },
 ) {
+  const { db } = deps;
   const [user] = await db.select().from(users).where(eq(users.id, input.userId));
-  if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+  if (!user) throw createInvalidCredentialsError();
+  const attempt = await deps.throttle.begin("password", `u${user.id}`, input.ip);
+  if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
     throw createInvalidCredentialsError();
   }
+  await attempt.succeeded();
   assertStrongPassword(input.newPassword, user);
   await db
     .update(users)

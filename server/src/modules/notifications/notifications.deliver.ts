@@ -10,8 +10,9 @@ import {
   threadHeadersFor,
   ticketRootMessageId,
 } from "../../channels/email/email.threading.js";
-import { notificationDeliveries, users } from "../../platform/db/schema/index.js";
-import { loadEventContext } from "./notifications.engine.js";
+import { notificationDeliveries } from "../../platform/db/schema/index.js";
+import { findActorsByIds } from "../auth/auth.repository.js";
+import { loadEventContext, mayBeToldAbout } from "./notifications.engine.js";
 import { pushToUser } from "./notifications.push.js";
 import { describeNotification } from "./notifications.texts.js";
 
@@ -39,13 +40,14 @@ export async function deliverNotification(
   if (!d) return;
   try {
     const outcome = await sendOne(ctx, { ...d, event_id: Number(d.event_id), user_id: Number(d.user_id) });
+    const skipped = outcome !== "sent";
     await ctx.db
       .update(notificationDeliveries)
       .set({
-        status: outcome === "skipped" ? "skipped" : "sent",
-        sentAt: outcome === "skipped" ? null : new Date(),
+        status: skipped ? "skipped" : "sent",
+        sentAt: skipped ? null : new Date(),
         lockedUntil: null,
-        lastError: outcome === "skipped" ? "nothing to deliver to" : null,
+        lastError: skipped ? outcome.skipped : null,
         updatedAt: new Date(),
       })
       .where(eq(notificationDeliveries.id, deliveryId));
@@ -69,16 +71,20 @@ export async function deliverNotification(
   }
 }
 
+/**
+ * Sends one delivery, or says why it was skipped. The recipient's right to see the ticket (and
+ * the note) is checked again now: it was decided at fan-out, but the ticket may have moved or
+ * the person lost their role since, and then nothing about it may reach them.
+ */
 async function sendOne(
   ctx: Pick<AppContext, "db" | "config" | "logger" | "settings">,
   d: TClaimed,
-): Promise<"sent" | "skipped"> {
+): Promise<"sent" | { skipped: string }> {
   const ev = await loadEventContext(ctx.db, d.event_id);
-  const [user] = await ctx.db
-    .select({ id: users.id, email: users.email, language: users.language, isActive: users.isActive })
-    .from(users)
-    .where(eq(users.id, d.user_id));
-  if (!ev?.facts || !user?.isActive) return "skipped";
+  if (!ev?.facts) return { skipped: "the event or its ticket is gone" };
+  const [user] = await findActorsByIds(ctx.db, [d.user_id]);
+  if (!user?.isActive) return { skipped: "the recipient is deactivated" };
+  if (!mayBeToldAbout(user, ev)) return { skipped: "the recipient may no longer see this ticket" };
   const lang = user.language as TLanguage;
   const link = `${ctx.config.publicUrl}/tickets/${ev.ticket.id}`;
   if (d.channel === "email") {
@@ -103,7 +109,7 @@ async function sendOne(
   if (d.channel === "web_push") {
     const text = describeNotification(lang, ev.facts);
     const n = await pushToUser(ctx, user.id, { ...text, url: link, ticket_id: ev.ticket.id, kind: ev.kind });
-    return n > 0 ? "sent" : "skipped";
+    return n > 0 ? "sent" : { skipped: "no push subscription" };
   }
-  return "skipped";
+  return { skipped: `no delivery for channel ${d.channel}` };
 }

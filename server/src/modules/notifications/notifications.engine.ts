@@ -19,6 +19,9 @@ import {
   type TNotificationChannel,
   type TNotificationKind,
 } from "./notifications.preferences.js";
+import type { TActor } from "../auth/auth.actor.js";
+import { findActorsByIds } from "../auth/auth.repository.js";
+import { canSeeInternalNotes, canViewTicket, type TTicketAccess } from "../tickets/tickets.policies.js";
 import { usersWithSubscriptions } from "./notifications.push.js";
 import { describeNotification, type TNotificationFacts } from "./notifications.texts.js";
 
@@ -50,12 +53,9 @@ export type TEventContext = {
   isInternal: boolean;
   actorId: number | null;
   data: Record<string, unknown>;
-  ticket: {
+  ticket: TTicketAccess & {
     id: number;
     title: string;
-    requesterId: number;
-    assigneeId: number | null;
-    queueId: number;
     departmentId: number | null;
   };
   facts: TNotificationFacts | null;
@@ -76,6 +76,7 @@ export async function loadEventContext(db: DbOrTx, eventId: number): Promise<TEv
       requesterId: tickets.requesterId,
       assigneeId: tickets.assigneeId,
       queueId: tickets.queueId,
+      status: tickets.status,
       departmentId: queues.departmentId,
     })
     .from(ticketEvents)
@@ -91,6 +92,7 @@ export async function loadEventContext(db: DbOrTx, eventId: number): Promise<TEv
     requesterId: row.requesterId,
     assigneeId: row.assigneeId,
     queueId: row.queueId,
+    status: row.status,
     departmentId: row.departmentId,
   };
   const base = {
@@ -159,7 +161,9 @@ async function queueOperators(db: DbOrTx, departmentId: number | null): Promise<
 /**
  * Who hears about an event: requester (never for internal events), assignee, watchers, and the
  * queue's operators for new tickets (and for a requester's reply nobody is assigned to). Never
- * the actor; never an inactive user; never a requester-role user for anything internal.
+ * the actor; never an inactive user; never anyone who may not see the ticket *now* (it moved
+ * to another queue, they changed role or department) or, for a note, who may not see notes.
+ * A watcher who lost access stops watching.
  */
 export async function findRecipients(db: DbOrTx, ev: TEventContext) {
   if (!ev.kind) return [];
@@ -181,19 +185,41 @@ export async function findRecipients(db: DbOrTx, ev: TEventContext) {
   }
   if (ev.actorId !== null) ids.delete(ev.actorId);
   if (ids.size === 0) return [];
+  const actors = await findActorsByIds(db, [...ids]);
+  const allowed = actors.filter((a) => a.isActive && mayBeToldAbout(a, ev));
+  const lostAccess = watchers.filter((w) => !allowed.some((a) => a.id === w.id) && w.id !== ev.actorId);
+  if (lostAccess.length > 0) {
+    // Only those who can no longer see the ticket at all stop watching (not staff skipped for a note).
+    const blind = actors.filter((a) => !a.isActive || !canViewTicket(a, t)).map((a) => a.id);
+    const drop = lostAccess.map((w) => w.id).filter((id) => blind.includes(id));
+    if (drop.length > 0)
+      await db
+        .delete(ticketWatchers)
+        .where(and(eq(ticketWatchers.ticketId, t.id), inArray(ticketWatchers.userId, drop)));
+  }
+  if (allowed.length === 0) return [];
   const rows = await db
-    .select({
-      id: users.id,
-      role: users.role,
-      email: users.email,
-      language: users.language,
-      preferences: users.preferences,
-      isActive: users.isActive,
-    })
+    .select({ id: users.id, email: users.email, preferences: users.preferences })
     .from(users)
-    .where(inArray(users.id, [...ids]));
-  return rows.filter((u) => u.isActive && !(ev.isInternal && u.role === "requester"));
+    .where(
+      inArray(
+        users.id,
+        allowed.map((a) => a.id),
+      ),
+    );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return allowed.map((a) => ({
+    id: a.id,
+    role: a.role,
+    language: a.language,
+    email: byId.get(a.id)?.email ?? a.email,
+    preferences: byId.get(a.id)?.preferences ?? {},
+  }));
 }
+
+/** Whether this person may learn of this event now: they may see the ticket, and notes if it is one. */
+export const mayBeToldAbout = (actor: TActor, ev: Pick<TEventContext, "ticket" | "isInternal">): boolean =>
+  canViewTicket(actor, ev.ticket) && (!ev.isInternal || canSeeInternalNotes(actor));
 
 /** Work in flight in this process (tests wait for it). */
 const inFlight = new Set<Promise<unknown>>();

@@ -11,6 +11,8 @@ import {
 } from "../../platform/db/schema/index.js";
 import { createNotFoundError } from "../../platform/errors.js";
 import { decodeCursor, encodeCursor } from "../../platform/http.js";
+import type { TActor } from "../auth/auth.actor.js";
+import { canSeeInternalNotes, ticketVisibilitySql } from "../tickets/tickets.policies.js";
 import { loadVisibleTicket } from "../tickets/tickets.routes.js";
 import { presentNotification } from "./notifications.engine.js";
 import { resolvePreferences, ZNotificationPreferences } from "./notifications.preferences.js";
@@ -24,6 +26,17 @@ const ZPushSubscription = z.strictObject({
   keys: z.strictObject({ p256dh: z.string().min(10).max(200), auth: z.string().min(4).max(100) }),
   expirationTime: z.number().nullable().optional(),
 });
+
+/**
+ * A stored in-app notification is shown only while its reader may still see its ticket (and,
+ * for a note, notes): one about a ticket that moved to another department stays hidden.
+ */
+function visibleNotificationSql(actor: TActor): SQL {
+  const notes = canSeeInternalNotes(actor) ? sql`true` : sql`${notifications.kind} <> 'new_note'`;
+  return sql`(${notifications.ticketId} IS NULL OR EXISTS (
+    SELECT 1 FROM tickets t WHERE t.id = ${notifications.ticketId} AND ${ticketVisibilitySql(actor)}))
+    AND ${notes}`;
+}
 
 export async function registerNotificationRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -44,7 +57,8 @@ export async function registerNotificationRoutes(root: FastifyInstance, ctx: App
     },
     async (req) => {
       const actor = await auth.require(req);
-      const where: SQL[] = [eq(notifications.userId, actor.id)];
+      const visible = visibleNotificationSql(actor);
+      const where: SQL[] = [eq(notifications.userId, actor.id), visible];
       if (req.query.unread === "true") where.push(isNull(notifications.readAt));
       if (req.query.cursor) where.push(lt(notifications.id, decodeCursor(req.query.cursor, isIdCursor).id));
       const rows = await db
@@ -57,7 +71,7 @@ export async function registerNotificationRoutes(root: FastifyInstance, ctx: App
       const [count] = await db
         .select({ n: sql<number>`count(*)::int` })
         .from(notifications)
-        .where(and(eq(notifications.userId, actor.id), isNull(notifications.readAt)));
+        .where(and(eq(notifications.userId, actor.id), isNull(notifications.readAt), visible));
       return {
         results: page.map(presentNotification),
         next: rows.length > req.query.limit ? encodeCursor({ id: page.at(-1)!.id }) : null,

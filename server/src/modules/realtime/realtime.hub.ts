@@ -5,11 +5,13 @@ import { z } from "zod";
 import type { EventBus, TDomainEvent, TEphemeralEvent } from "../../platform/bus.js";
 import type { Db } from "../../platform/db/index.js";
 import type { TActor } from "../auth/auth.actor.js";
+import { ACCESS_CHANGED } from "../auth/auth.guard.js";
+import { findActorsByIds } from "../auth/auth.repository.js";
 import { canSeeInternalNotes, canViewTicket, type TTicketAccess } from "../tickets/tickets.policies.js";
 import { realtimeConnections, realtimeFanOutDuration, realtimeMessagesSent } from "./realtime.metrics.js";
 import {
-  findActorStates,
   findLastEventId,
+  findLiveApiTokenIds,
   findLiveSessionIds,
   findMissedEvents,
   findTicketAccess,
@@ -59,8 +61,8 @@ type TConnection = {
 export type RealtimeHub = {
   /** Takes over an authenticated socket: sends hello, then serves the protocol. */
   accept(socket: WebSocket, actor: TActor): void;
-  /** Re-reads connected users (deactivation, departments, revoked sessions) and applies it. */
-  refreshActors(): Promise<void>;
+  /** Re-reads connected users (all, or these) — deactivation, departments, revoked sessions and tokens — and applies it. */
+  refreshActors(userIds?: number[]): Promise<void>;
   stats(): { connections: number; instanceId: string; recentFanOutMs: number[] };
   close(): Promise<void>;
 };
@@ -278,19 +280,40 @@ export function createRealtimeHub(deps: {
       .catch((error: unknown) => logger.error({ err: error }, "realtime: fan-out failed"));
   };
 
+  /**
+   * An in-app notification goes to its user's sockets only while that user may still see the
+   * ticket (and, for a note, notes): it was decided at fan-out, and is checked again here
+   * against the ticket's current queue and the user's current rights.
+   */
   const deliverNotification = (e: TDomainEvent) => {
     const userId = Number(e.data?.user_id);
     if (!Number.isInteger(userId)) return;
-    let json: string | undefined;
-    for (const conn of connections.values()) {
-      if (conn.actor.id !== userId) continue;
-      json ??= JSON.stringify({ type: "notification", notification: e.data?.notification ?? null });
-      sendRaw(conn, json);
-    }
+    const targets = [...connections.values()].filter((c) => c.actor.id === userId);
+    if (targets.length === 0) return;
+    const notification = (e.data?.notification ?? null) as { kind?: unknown; ticket_id?: unknown } | null;
+    const ticketId = typeof notification?.ticket_id === "number" ? notification.ticket_id : null;
+    const isInternal = notification?.kind === "new_note";
+    const access = ticketId === null ? Promise.resolve(null) : accessFor(ticketId).catch(() => undefined);
+    fanOutChain = fanOutChain
+      .then(async () => {
+        const facts = await access;
+        const json = JSON.stringify({ type: "notification", notification });
+        for (const conn of targets) {
+          if (!connections.has(conn.id)) continue;
+          if (ticketId !== null && !mayReceive(conn.actor, facts, null, isInternal)) continue;
+          sendRaw(conn, json);
+        }
+      })
+      .catch((error: unknown) => logger.error({ err: error }, "realtime: notification delivery failed"));
   };
 
   const unsubscribeEvents = bus.subscribe((e) => {
     if (connections.size === 0) return;
+    if (e.type === ACCESS_CHANGED) {
+      onAccessChanged(e);
+      return;
+    }
+    if (batch.length > 0 && !e.type.startsWith("ticket.")) flushBatch();
     if (e.type === "notification.created") {
       deliverNotification(e);
       return;
@@ -299,6 +322,20 @@ export function createRealtimeHub(deps: {
     batch.push(e);
     if (batch.length === 1) queueMicrotask(flushBatch);
   });
+
+  /**
+   * A user's rights changed (deactivated, new role or departments, signed out, token replaced):
+   * their sockets are re-checked before any later event is sent, so nothing published after the
+   * change reaches a socket that has lost the right to it, and a dead session's socket closes now.
+   */
+  const onAccessChanged = (e: TDomainEvent) => {
+    if (batch.length > 0) flushBatch();
+    const userId = typeof e.data?.user_id === "number" ? e.data.user_id : undefined;
+    if (userId !== undefined && ![...connections.values()].some((c) => c.actor.id === userId)) return;
+    fanOutChain = fanOutChain
+      .then(() => refreshActors(userId === undefined ? undefined : [userId]))
+      .catch((error: unknown) => logger.error({ err: error }, "realtime: re-checking users failed"));
+  };
 
   // ---- presence and typing -------------------------------------------------------------
   /** This instance's viewers: ticket → connection → viewer. */
@@ -623,16 +660,23 @@ export function createRealtimeHub(deps: {
   }, heartbeatMs);
   heartbeat.unref();
 
-  const refreshActors = async () => {
-    if (connections.size === 0) return;
-    const conns = [...connections.values()];
+  const refreshActors = async (userIds?: number[]) => {
+    const only = userIds ? new Set(userIds) : null;
+    const conns = [...connections.values()].filter((c) => !only || only.has(c.actor.id));
+    if (conns.length === 0) return;
     const states = new Map(
-      (await findActorStates(db, [...new Set(conns.map((c) => c.actor.id))])).map((s) => [s.id, s]),
+      (await findActorsByIds(db, [...new Set(conns.map((c) => c.actor.id))])).map((s) => [s.id, s]),
     );
     const sessionIds = [
       ...new Set(conns.map((c) => c.actor.sessionId).filter((s): s is string => s !== null)),
     ];
-    const liveSessions = await findLiveSessionIds(db, sessionIds);
+    const tokenIds = [
+      ...new Set(conns.map((c) => c.actor.apiTokenId).filter((t): t is string => t !== null)),
+    ];
+    const [liveSessions, liveTokens] = await Promise.all([
+      findLiveSessionIds(db, sessionIds),
+      findLiveApiTokenIds(db, tokenIds),
+    ]);
     for (const conn of conns) {
       const state = states.get(conn.actor.id);
       if (!state?.isActive) {
@@ -640,6 +684,9 @@ export function createRealtimeHub(deps: {
         onClose(conn);
       } else if (conn.actor.sessionId !== null && !liveSessions.has(conn.actor.sessionId)) {
         conn.socket.close(CLOSE_CODES.unauthenticated, "session ended");
+        onClose(conn);
+      } else if (conn.actor.apiTokenId !== null && !liveTokens.has(conn.actor.apiTokenId)) {
+        conn.socket.close(CLOSE_CODES.unauthenticated, "token revoked");
         onClose(conn);
       } else {
         conn.actor = {

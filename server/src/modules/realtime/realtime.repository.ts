@@ -1,4 +1,4 @@
-import type { TRole, TTicketStatus } from "@helpdesk/contracts";
+import type { TTicketStatus } from "@helpdesk/contracts";
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/index.js";
 import type { TActor } from "../auth/auth.actor.js";
@@ -67,44 +67,6 @@ export async function findMissedEvents(
   }));
 }
 
-/** What may have changed about a connected user since they connected. */
-export type TActorState = {
-  id: number;
-  isActive: boolean;
-  role: TRole;
-  name: string;
-  queueIds: number[];
-  departmentIds: number[];
-};
-
-export async function findActorStates(db: Db, userIds: number[]): Promise<TActorState[]> {
-  if (userIds.length === 0) return [];
-  const ids = sql.raw(`'{${userIds.map(Number).join(",")}}'::int[]`);
-  const result = await db.execute(sql`
-    SELECT u.id, u.is_active, u.role, u.name,
-      coalesce((SELECT array_agg(ud.department_id) FROM user_departments ud WHERE ud.user_id = u.id), '{}') AS department_ids,
-      coalesce((SELECT array_agg(q.id) FROM queues q JOIN user_departments ud ON ud.department_id = q.department_id
-                WHERE ud.user_id = u.id), '{}') AS queue_ids
-    FROM users u WHERE u.id = ANY(${ids})`);
-  return (
-    result.rows as {
-      id: number;
-      is_active: boolean;
-      role: TRole;
-      name: string;
-      department_ids: number[];
-      queue_ids: number[];
-    }[]
-  ).map((r) => ({
-    id: Number(r.id),
-    isActive: r.is_active,
-    role: r.role,
-    name: r.name,
-    departmentIds: (r.department_ids ?? []).map(Number),
-    queueIds: (r.queue_ids ?? []).map(Number),
-  }));
-}
-
 /** Of the given login sessions, the ones still valid (not revoked, not expired). */
 export async function findLiveSessionIds(db: Db, sessionIds: string[]): Promise<Set<string>> {
   if (sessionIds.length === 0) return new Set();
@@ -113,5 +75,14 @@ export async function findLiveSessionIds(db: Db, sessionIds: string[]): Promise<
   const result = await db.execute(sql`
     SELECT id::text AS id FROM sessions
     WHERE id = ANY(${sql.raw(`'{${uuids.join(",")}}'::uuid[]`)}) AND revoked_at IS NULL AND expires_at > now()`);
+  return new Set((result.rows as { id: string }[]).map((r) => r.id));
+}
+
+/** Of the given API token ids, the ones that still exist (a replaced or revoked token is gone). */
+export async function findLiveApiTokenIds(db: Db, tokenIds: string[]): Promise<Set<string>> {
+  const uuids = tokenIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  if (uuids.length === 0) return new Set();
+  const result = await db.execute(sql`
+    SELECT id::text AS id FROM api_tokens WHERE id = ANY(${sql.raw(`'{${uuids.join(",")}}'::uuid[]`)})`);
   return new Set((result.rows as { id: string }[]).map((r) => r.id));
 }

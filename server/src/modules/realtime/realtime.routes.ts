@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppContext } from "../../app-context.js";
 import { createForbiddenError, createUnauthenticatedError } from "../../platform/errors.js";
 import type { TActor } from "../auth/auth.actor.js";
-import { SESSION_COOKIE } from "../auth/auth.guard.js";
+import { isTrustedOrigin, SESSION_COOKIE } from "../auth/auth.guard.js";
 import { createRealtimeHub, type RealtimeHub } from "./realtime.hub.js";
 import { REALTIME_LIMITS } from "./realtime.schemas.js";
 
@@ -27,6 +27,7 @@ declare module "fastify" {
  */
 export async function registerRealtimeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const hub = createRealtimeHub({ db: ctx.db, bus: ctx.bus, logger: ctx.logger });
+  const trustedOrigins = new Set(ctx.config.trustedOrigins);
   hubs.set(ctx, hub);
   app.addHook("onClose", async () => {
     await hub.close();
@@ -44,8 +45,7 @@ export async function registerRealtimeRoutes(app: FastifyInstance, ctx: AppConte
         req.headers.authorization = `Bearer ${query.token}`;
       } else if (!req.headers.authorization && req.cookies?.[SESSION_COOKIE]) {
         // Browsers send cookies on cross-site WebSocket handshakes too: only our own pages may use them.
-        const origin = req.headers.origin;
-        if (origin && hostOf(origin) !== req.headers.host) {
+        if (!isTrustedOrigin(req, trustedOrigins)) {
           throw createForbiddenError("realtime.origin_forbidden", "WebSocket from another origin");
         }
       }
@@ -67,12 +67,4 @@ export async function registerRealtimeRoutes(app: FastifyInstance, ctx: AppConte
       },
     );
   });
-}
-
-function hostOf(origin: string): string | null {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return null;
-  }
 }

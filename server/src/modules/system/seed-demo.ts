@@ -115,6 +115,7 @@ export async function seedDemo(ctx: AppContext, options: { tickets: number }): P
       departmentIds: r.d,
       queueIds: r.q,
       sessionId: null,
+      apiTokenId: null,
     };
   };
   const requesters = await Promise.all(

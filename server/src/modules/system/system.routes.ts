@@ -1,11 +1,54 @@
+import { timingSafeEqual } from "node:crypto";
+import { createServer as createHttpServer, type Server } from "node:http";
 import { sql } from "drizzle-orm";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppContext } from "../../app-context.js";
 import { pingDatabase } from "../../platform/db/index.js";
+import { AppError } from "../../platform/errors.js";
 import { metricsRegistry } from "../../platform/metrics.js";
 
 const startedAt = Date.now();
 const APP_VERSION = "0.1.0";
+
+/**
+ * Who may read `/metrics` on the main port: with METRICS_TOKEN, whoever sends it as a Bearer
+ * token; without, only a direct connection from this machine (not one relayed by a proxy).
+ * With METRICS_HOST/METRICS_PORT the metrics live on their own listener and not here at all.
+ * Anyone else gets the same 404 as an unknown route.
+ */
+function mayReadMetrics(config: AppContext["config"], req: FastifyRequest): boolean {
+  if (config.metrics) return false;
+  if (config.metricsToken) {
+    const given = Buffer.from(req.headers.authorization ?? "");
+    const expected = Buffer.from(`Bearer ${config.metricsToken}`);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+  const direct = req.socket.remoteAddress ?? "";
+  const isLoopback = direct === "::1" || direct.startsWith("127.") || direct.startsWith("::ffff:127.");
+  return isLoopback && req.headers["x-forwarded-for"] === undefined && req.headers.forwarded === undefined;
+}
+
+/**
+ * METRICS_HOST:METRICS_PORT: a listener that serves only `/metrics`, for an address that only
+ * the monitoring network reaches. Resolves once it listens.
+ */
+export async function startMetricsListener(options: { host: string; port: number }): Promise<Server> {
+  const server = createHttpServer((req, res) => {
+    if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+      return;
+    }
+    metricsRegistry.metrics().then(
+      (text) => res.writeHead(200, { "Content-Type": metricsRegistry.contentType }).end(text),
+      () => res.writeHead(500, { "Content-Type": "text/plain" }).end("metrics failed"),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return server;
+}
 
 /** Health (no auth), Prometheus metrics, and the admin's status page (seed S3). */
 export async function registerSystemRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -23,7 +66,10 @@ export async function registerSystemRoutes(app: FastifyInstance, ctx: AppContext
     },
   );
 
-  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => {
+  app.get("/metrics", { schema: { hide: true } }, async (req, reply) => {
+    if (!mayReadMetrics(ctx.config, req)) {
+      throw new AppError("common.route_not_found", 404, `No route GET ${req.url.split("?")[0]}`);
+    }
     reply.header("Content-Type", metricsRegistry.contentType);
     return metricsRegistry.metrics();
   });

@@ -17,6 +17,7 @@ const actor = (role: TActor["role"], id: number, queueIds: number[] = []): TActo
   departmentIds: [],
   queueIds,
   sessionId: null,
+  apiTokenId: null,
 });
 const ticket: TTicketAccess = { requesterId: 1, assigneeId: 3, queueId: 10, status: "open" };
 

@@ -175,7 +175,7 @@ export async function listTickets(
 
   if (q) {
     if (cursor?.c === 1) {
-      const fixed = await correctQuery(db, q);
+      const fixed = await correctQuery(db, q, where);
       if (fixed) return searchTickets(db, where, fixed, limit, cursor, true);
     }
     return searchTickets(db, where, q, limit, cursor);
@@ -248,7 +248,8 @@ async function searchTickets(
   let next: TCursor | null = null;
 
   {
-    let upper = cursor?.w ?? Number.MAX_SAFE_INTEGER;
+    // The first window starts just above the newest ticket, so its bounded scan holds real ids.
+    let upper = cursor?.w ?? (await newestTicketId(db)) + 1;
     let after = cursor && cursor.r !== undefined ? { r: cursor.r, id: cursor.id } : undefined;
     for (let windows = 0; windows < MAX_WINDOWS_PER_PAGE; windows++) {
       const need = limit + 1 - found.length;
@@ -279,7 +280,7 @@ async function searchTickets(
   // Typos: when no word matches at all, each query word becomes its nearest known title word
   // and the search runs once more with that; the pages after it carry `c: 1` to do the same.
   if (!corrected && cursor === undefined && found.length === 0 && next === null) {
-    const fixed = await correctQuery(db, q);
+    const fixed = await correctQuery(db, q, where);
     if (fixed) {
       const page = await searchTickets(db, where, fixed, limit, undefined, true);
       return { ...page, corrected: fixed };
@@ -298,16 +299,34 @@ async function searchTickets(
   };
 }
 
+/** The highest ticket id (0 when there are none), read from the primary key's end. */
+async function newestTicketId(db: DbOrTx): Promise<number> {
+  const result = await db.execute<{ id: number | null }>(sql`SELECT max(id)::float8 AS id FROM tickets`);
+  return Number(result.rows[0]?.id ?? 0);
+}
+
+/** Candidate corrections looked at per query word, most similar first. */
+const CORRECTION_CANDIDATES = 8;
+
 /**
- * The query with each word replaced by the most similar word of any ticket title (trigrams,
- * similarity ≥ 0.3), or null when nothing changes.
+ * The query with each word replaced by the most similar known title word (trigrams, similarity
+ * ≥ 0.3), or null when nothing changes. Only words of tickets the search itself may return
+ * (`where`: the actor's visibility and filters) are offered, so a near-miss never reveals a
+ * word of somebody else's ticket.
  */
-async function correctQuery(db: DbOrTx, q: string): Promise<string | null> {
+async function correctQuery(db: DbOrTx, q: string, where: SQL[]): Promise<string | null> {
   const words = (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 3).slice(0, 8);
   if (words.length === 0) return null;
+  const base = sql.join(where, sql` AND `);
   const result = await db.execute<{ q: string; fix: string | null }>(sql`
-    SELECT w.q, (SELECT s.word FROM search_words s WHERE s.word % w.q
-                 ORDER BY similarity(s.word, w.q) DESC, s.word LIMIT 1) AS fix
+    SELECT w.q, (
+      SELECT c.word FROM (
+        SELECT s.word, similarity(s.word, w.q) AS sim FROM search_words s WHERE s.word % w.q
+        ORDER BY sim DESC, s.word LIMIT ${CORRECTION_CANDIDATES}) c
+      WHERE EXISTS (
+        SELECT 1 FROM tickets t WHERE ${base}
+          AND t.doc_vector @@ (plainto_tsquery('russian', c.word) || plainto_tsquery('english', c.word)))
+      ORDER BY c.sim DESC, c.word LIMIT 1) AS fix
     FROM unnest(${`{${words.map((w) => `"${w}"`).join(",")}}`}::text[]) AS w(q)`);
   const fixes = new Map(result.rows.filter((r) => r.fix && r.fix !== r.q).map((r) => [r.q, r.fix!]));
   if (fixes.size === 0) return null;

@@ -5,7 +5,7 @@ import type { Db } from "../../platform/db/index.js";
 import { users } from "../../platform/db/schema/index.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { createEmailTakenError } from "../auth/auth.errors.js";
-import { assertStrongPassword, revokeAllSessions } from "../auth/auth.usecases.js";
+import { assertStrongPassword, revokeAllSessions, revokeApiTokens } from "../auth/auth.usecases.js";
 import {
   createCannotDeactivateSelfError,
   createUnknownDepartmentsError,
@@ -71,8 +71,10 @@ export async function updateUser(db: Db, actor: TActor, userId: number, input: T
       .returning();
     if (!row) throw createUserNotFoundError();
     if (input.department_ids) await replaceUserDepartments(tx, userId, input.department_ids);
+    if (input.is_active === false || passwordHash) await revokeAllSessions(tx, userId);
+    // Deactivation ends API tokens for good: reactivating the account must not revive them.
+    if (input.is_active === false) await revokeApiTokens(tx, userId);
     return row;
   });
-  if (input.is_active === false || passwordHash) await revokeAllSessions(db, userId);
   return user;
 }

@@ -75,6 +75,11 @@ export const sessions = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     userAgent: text("user_agent"),
     ip: text("ip"),
+    /**
+     * The one refresh token of this session that may still be used (its `jti`). Each refresh
+     * rotates it; presenting an older one means it was copied, and the session is ended.
+     */
+    refreshJti: text("refresh_jti"),
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
 );
@@ -95,4 +100,20 @@ export const apiTokens = pgTable(
     uniqueIndex("api_tokens_hash_key").on(t.tokenHash),
     uniqueIndex("api_tokens_user_key").on(t.userId),
   ],
+);
+
+/**
+ * Sign-in throttling counters, shared by every instance: one row per key (account, account +
+ * address, address), counted atomically by one upsert. `nextAt` spaces attempts out once an
+ * account has too many failures (a slowdown, not a lock).
+ */
+export const authThrottle = pgTable(
+  "auth_throttle",
+  {
+    key: text("key").primaryKey(),
+    hits: integer("hits").notNull().default(0),
+    windowEndsAt: timestamp("window_ends_at", { withTimezone: true }).notNull(),
+    nextAt: timestamp("next_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("auth_throttle_window_idx").on(t.windowEndsAt)],
 );
