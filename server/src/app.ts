@@ -125,7 +125,9 @@ export async function createServer(
 
   const app = await buildHttpApp(ctx);
   const metricsListener =
-    config.metrics && config.services.includes("web") ? await startMetricsListener(config.metrics) : undefined;
+    config.metrics && config.services.includes("web")
+      ? await startMetricsListener(config.metrics)
+      : undefined;
   return {
     app,
     ctx,

@@ -36,7 +36,10 @@ export const NON_HTML_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ances
  * such as attachment downloads, keeps it), no MIME sniffing, no framing, no referrer to other
  * sites, and HSTS in production over https.
  */
-export function installSecurityHeaders(app: FastifyInstance, config: Pick<TConfig, "publicUrl" | "isProduction">) {
+export function installSecurityHeaders(
+  app: FastifyInstance,
+  config: Pick<TConfig, "publicUrl" | "isProduction">,
+) {
   const htmlPolicy = htmlContentSecurityPolicy(config.publicUrl);
   const hsts = config.isProduction && config.publicUrl.startsWith("https://");
   app.addHook("onSend", async (_req, reply, payload) => {

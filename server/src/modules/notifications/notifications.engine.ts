@@ -14,14 +14,14 @@ import {
   userDepartments,
   users,
 } from "../../platform/db/schema/index.js";
+import type { TActor } from "../auth/auth.actor.js";
+import { findActorsByIds } from "../auth/auth.repository.js";
+import { canSeeInternalNotes, canViewTicket, type TTicketAccess } from "../tickets/tickets.policies.js";
 import {
   resolvePreferences,
   type TNotificationChannel,
   type TNotificationKind,
 } from "./notifications.preferences.js";
-import type { TActor } from "../auth/auth.actor.js";
-import { findActorsByIds } from "../auth/auth.repository.js";
-import { canSeeInternalNotes, canViewTicket, type TTicketAccess } from "../tickets/tickets.policies.js";
 import { usersWithSubscriptions } from "./notifications.push.js";
 import { describeNotification, type TNotificationFacts } from "./notifications.texts.js";
 
