@@ -18,8 +18,26 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      "/api": { target: apiTarget, changeOrigin: false },
-      "/ws": { target: apiTarget, ws: true },
+      // The server takes cookie writes only from its own origin (PUBLIC_URL): the dev server's
+      // pages speak as if they were served by it.
+      "/api": {
+        target: apiTarget,
+        changeOrigin: false,
+        configure: (proxy) => {
+          proxy.on("proxyReq", (req) => {
+            if (req.getHeader("origin")) req.setHeader("origin", new URL(apiTarget).origin);
+          });
+        },
+      },
+      "/ws": {
+        target: apiTarget,
+        ws: true,
+        configure: (proxy) => {
+          proxy.on("proxyReqWs", (req) => {
+            if (req.getHeader("origin")) req.setHeader("origin", new URL(apiTarget).origin);
+          });
+        },
+      },
     },
   },
   build: {
