@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { classifyDatabaseInputError } from "./db-input-errors.js";
 import { AppError, isAppError } from "./errors.js";
 
 type TErrorBody = { error: { code: string; message: string; details?: unknown } };
@@ -61,6 +62,9 @@ export function installErrorHandling(
           error: { code: "validation.invalid", message: "The request is not valid", details },
         });
       }
+      const invalidValue = classifyDatabaseInputError(error, request.log);
+      if (invalidValue)
+        return sendError(reply, 400, { error: { code: invalidValue.code, message: invalidValue.message } });
       const fastifyCode = "code" in error ? String(error.code) : "";
       const mapped = FASTIFY_CODES[fastifyCode];
       if (mapped) {
