@@ -103,6 +103,17 @@ export function encodeCursor(value: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
 }
 
+/**
+ * A check for cursors `{id}` whose id fits its column: INT4_MAX for `integer` ids,
+ * Number.MAX_SAFE_INTEGER for `bigint` ids. Anything else is a forged cursor (400).
+ */
+export const isIdCursor =
+  (max: number) =>
+  (v: unknown): v is { id: number } => {
+    const id = typeof v === "object" && v !== null ? (v as { id?: unknown }).id : undefined;
+    return typeof id === "number" && Number.isSafeInteger(id) && id >= 0 && id <= max;
+  };
+
 export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): T {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));

@@ -1,5 +1,6 @@
 import {
   LIMITS,
+  pgText,
   ZChangePasswordRequest,
   ZLoginRequest,
   ZRegisterRequest,
@@ -73,7 +74,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
 
   app.post(
     "/api/auth/refresh",
-    { schema: { tags: ["auth"], body: z.strictObject({ refresh: z.string().min(1).max(2000) }) } },
+    { schema: { tags: ["auth"], body: z.strictObject({ refresh: pgText().min(1).max(2000) }) } },
     async (req) => refreshSession(ctx, req.body.refresh),
   );
 
@@ -83,7 +84,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
       schema: {
         tags: ["auth"],
         summary: "End the session (of the bearer token, the cookie, or the given refresh token)",
-        body: z.strictObject({ refresh: z.string().min(1).max(2000).optional() }).nullish(),
+        body: z.strictObject({ refresh: pgText().min(1).max(2000).optional() }).nullish(),
       },
     },
     async (req, reply) => {
@@ -145,9 +146,9 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
         summary: "API token for integrations (seed S3): use as `Authorization: Token <token>`",
         body: z
           .strictObject({
-            username: z.string().trim().toLowerCase().min(1).max(LIMITS.emailMax).optional(),
-            email: z.string().trim().toLowerCase().min(1).max(LIMITS.emailMax).optional(),
-            password: z.string().min(1).max(LIMITS.passwordMax),
+            username: pgText().trim().toLowerCase().min(1).max(LIMITS.emailMax).optional(),
+            email: pgText().trim().toLowerCase().min(1).max(LIMITS.emailMax).optional(),
+            password: pgText().min(1).max(LIMITS.passwordMax),
           })
           .refine((b) => b.username || b.email, { message: "username or email is required" }),
       },

@@ -1,4 +1,4 @@
-import { LANGUAGES, LIMITS, ZUpdateSettingsRequest } from "@helpdesk/contracts";
+import { LANGUAGES, LIMITS, pgText, ZId, ZUpdateSettingsRequest } from "@helpdesk/contracts";
 import { asc, eq } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -10,16 +10,9 @@ import { AppError } from "../../platform/errors.js";
 import { accessChanged } from "../auth/auth.guard.js";
 import { CATALOG_CHANGED } from "./catalog.cache.js";
 
-const ZIdParams = z.strictObject({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 31 - 1),
-});
-const name = z.string().trim().min(1).max(LIMITS.nameMax);
-const slug = z
-  .string()
+const ZIdParams = z.strictObject({ id: ZId });
+const name = pgText().trim().min(1).max(LIMITS.nameMax);
+const slug = pgText()
   .trim()
   .toLowerCase()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
@@ -134,7 +127,7 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
       slug: slug.optional(),
       name_ru: name,
       name_en: name,
-      department_id: z.number().int().positive().nullable().optional(),
+      department_id: ZId.nullable().optional(),
       is_active: z.boolean().optional(),
     }),
     list: (db) => db.select().from(queues).orderBy(asc(queues.id)),

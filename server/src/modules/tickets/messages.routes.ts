@@ -1,4 +1,4 @@
-import { LIMITS, ZCreateMessageRequest, ZUpdateMessageRequest } from "@helpdesk/contracts";
+import { LIMITS, pgText, ZBigId, ZCreateMessageRequest, ZUpdateMessageRequest } from "@helpdesk/contracts";
 import { and, eq } from "drizzle-orm";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
@@ -15,12 +15,8 @@ import { canSeeInternalNotes } from "./tickets.policies.js";
 import { idempotencyKey, loadVisibleTicket } from "./tickets.routes.js";
 import { addMessage, type TOutbox } from "./tickets.usecases.js";
 
-const ZMessageIdParams = z.strictObject({
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
-const ZMessageListQuery = z.strictObject({
-  ticket_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
+const ZMessageIdParams = z.strictObject({ id: ZBigId });
+const ZMessageListQuery = z.strictObject({ ticket_id: ZBigId });
 
 /**
  * Seed S4's `/messages/` (public replies) and `/notes/` (internal, staff only) CRUD. A message
@@ -169,8 +165,8 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
 }
 
 const ZMultipartFields = z.strictObject({
-  ticket_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  text: z.string().trim().min(1).max(LIMITS.messageMax),
+  ticket_id: ZBigId,
+  text: pgText().trim().min(1).max(LIMITS.messageMax),
 });
 
 /** Reads `ticket_id`, `text` and up to LIMITS.attachmentsPerItem files from a multipart body. */
