@@ -270,6 +270,8 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
         throw createEnvMailboxError();
       }
       if (b.queue_id) await checkQueue(b.queue_id);
+      // An empty PATCH changes nothing and writes nothing.
+      if (Object.values(b).every((v) => v === undefined)) return presentMailbox(m);
       const [row] = await db
         .update(mailboxes)
         .set({

@@ -114,10 +114,13 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
     { schema: { tags: ["auth"], summary: "Update own name, language, theme", body: ZUpdateProfileRequest } },
     async (req) => {
       const actor = await auth.require(req);
-      await db
-        .update(users)
-        .set({ ...req.body, updatedAt: new Date() })
-        .where(eq(users.id, actor.id));
+      // An empty PATCH changes nothing and writes nothing.
+      if (Object.values(req.body).some((v) => v !== undefined)) {
+        await db
+          .update(users)
+          .set({ ...req.body, updatedAt: new Date() })
+          .where(eq(users.id, actor.id));
+      }
       return present(actor.id);
     },
   );

@@ -1,4 +1,11 @@
-import { LIMITS, pgText, ZBigId, ZCreateMessageRequest, ZUpdateMessageRequest } from "@helpdesk/contracts";
+import {
+  LIMITS,
+  pgText,
+  ZBigId,
+  ZCreateMessageRequest,
+  ZPatchMessageRequest,
+  ZUpdateMessageRequest,
+} from "@helpdesk/contracts";
 import { and, eq } from "drizzle-orm";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
@@ -105,16 +112,19 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
       findOne(await requireActor(req), req.params.id),
     );
 
-    const editHandler = async (req: FastifyRequest<{ Params: { id: number }; Body: { text: string } }>) => {
+    const editHandler = async (req: FastifyRequest<{ Params: { id: number }; Body: { text?: string } }>) => {
       const actor = await requireActor(req);
       const m = await findOne(actor, req.params.id);
       if (m.author.id !== actor.id && actor.role !== "admin") {
         throw createForbiddenError(`${kind}.not_author`, "Only the author or an admin may edit this");
       }
+      const text = req.body.text;
+      // An empty PATCH changes nothing and writes nothing.
+      if (text === undefined) return m;
       await db.transaction(async (tx) => {
         await tx
           .update(ticketMessages)
-          .set({ body: req.body.text, updatedAt: new Date() })
+          .set({ body: text, updatedAt: new Date() })
           .where(eq(ticketMessages.id, m.id));
         await tx.insert(ticketEvents).values({
           ticketId: m.ticket_id,
@@ -133,9 +143,16 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
       });
       return findOne(actor, m.id);
     };
-    const editSchema = { tags: [kind], params: ZMessageIdParams, body: ZUpdateMessageRequest };
-    app.patch(`/api/${kind}/:id`, { schema: editSchema }, editHandler);
-    app.put(`/api/${kind}/:id`, { schema: editSchema }, editHandler);
+    app.patch(
+      `/api/${kind}/:id`,
+      { schema: { tags: [kind], params: ZMessageIdParams, body: ZPatchMessageRequest } },
+      editHandler,
+    );
+    app.put(
+      `/api/${kind}/:id`,
+      { schema: { tags: [kind], params: ZMessageIdParams, body: ZUpdateMessageRequest } },
+      editHandler,
+    );
 
     app.delete(
       `/api/${kind}/:id`,
