@@ -8,9 +8,11 @@ import type { MultipartFile } from "@fastify/multipart";
 import { LIMITS } from "@helpdesk/contracts";
 import { fileTypeFromBuffer } from "file-type";
 import type { AppContext } from "../../app-context.js";
+import type { DbOrTx } from "../../platform/db/index.js";
 import { attachments } from "../../platform/db/schema/index.js";
 import { AppError } from "../../platform/errors.js";
 import type { TActor } from "../auth/auth.actor.js";
+import { toUploadError } from "./attachments.multipart.js";
 
 const BLOCKED_TYPES = new Set([
   "application/x-msdownload",
@@ -56,11 +58,29 @@ export function sanitizeFilename(name: string | undefined): string {
 const looksLikeText = (head: Buffer) =>
   head.every((b) => b >= 0x20 || b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d || b === 0x1b);
 
+/** A file received into storage, not yet recorded: a row is written with the item it belongs to. */
+export type TReceivedFile = {
+  id: string;
+  storageKey: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+};
+
+/** What a file stream needs from the multipart reader: abort when the upload cannot finish, progress. */
+export type TUploadWatch = { signal: AbortSignal; touch(): void; rest(): void };
+
 /**
  * Streams one uploaded file to disk (hashing it and enforcing the size limit), decides its real
- * type from its bytes, refuses executables, and records it as an unattached upload of the actor.
+ * type from its bytes, refuses executables, and moves it into storage. Nothing is written to the
+ * database (see insertAttachmentRows); on any failure no file is left behind, temporary or stored.
  */
-export async function storeUploadedFile(ctx: AppContext, actor: TActor, part: MultipartFile) {
+export async function receiveUploadedFile(
+  ctx: AppContext,
+  part: MultipartFile,
+  watch: TUploadWatch,
+): Promise<TReceivedFile> {
   const filename = sanitizeFilename(part.filename);
   const tempPath = path.join(ctx.storage.tempDir, randomUUID());
   const hash = createHash("sha256");
@@ -69,6 +89,7 @@ export async function storeUploadedFile(ctx: AppContext, actor: TActor, part: Mu
   let headLength = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      watch.touch();
       hash.update(chunk);
       size += chunk.length;
       if (headLength < SNIFF_BYTES) {
@@ -79,7 +100,13 @@ export async function storeUploadedFile(ctx: AppContext, actor: TActor, part: Mu
     },
   });
   try {
-    await pipeline(part.file, tap, createWriteStream(tempPath));
+    try {
+      await pipeline(part.file, tap, createWriteStream(tempPath), { signal: watch.signal });
+    } catch (error) {
+      throw toUploadError(error, watch.signal);
+    }
+    // The bytes are in; what follows is the server's work, not the client's.
+    watch.rest();
     if (part.file.truncated) throw createFileTooLargeError(LIMITS.uploadMaxBytes);
     const headBuf = Buffer.concat(head);
     const sniffed = await fileTypeFromBuffer(headBuf);
@@ -95,24 +122,39 @@ export async function storeUploadedFile(ctx: AppContext, actor: TActor, part: Mu
     else contentType = "application/octet-stream";
     // HTML and SVG can carry scripts: keep the bytes, but never serve them as markup.
     if (/html|svg|xml|javascript/.test(contentType)) contentType = "text/plain";
+    // A declared type is client text: keep only a plain type/subtype.
+    if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(contentType))
+      contentType = "application/octet-stream";
     if (BLOCKED_TYPES.has(contentType)) throw createTypeNotAllowedError(contentType);
     const id = randomUUID();
     const storageKey = `${id.slice(0, 2)}/${id}`;
     await ctx.storage.putFile(storageKey, tempPath);
-    const [row] = await ctx.db
-      .insert(attachments)
-      .values({
-        id,
-        uploaderId: actor.id,
-        filename,
-        contentType,
-        size,
-        sha256: hash.digest("hex"),
-        storageKey,
-      })
-      .returning();
-    return row!;
+    return { id, storageKey, filename, contentType, size, sha256: hash.digest("hex") };
   } finally {
     await rm(tempPath, { force: true });
   }
+}
+
+/** Records received files as unattached uploads of the actor (in the caller's transaction). */
+export async function insertAttachmentRows(db: DbOrTx, actor: TActor, files: TReceivedFile[]) {
+  if (files.length === 0) return [];
+  return db
+    .insert(attachments)
+    .values(
+      files.map((f) => ({
+        id: f.id,
+        uploaderId: actor.id,
+        filename: f.filename,
+        contentType: f.contentType,
+        size: f.size,
+        sha256: f.sha256,
+        storageKey: f.storageKey,
+      })),
+    )
+    .returning();
+}
+
+/** Removes received files whose request failed (they have no row). */
+export async function discardReceivedFiles(ctx: AppContext, files: TReceivedFile[]) {
+  for (const f of files) await ctx.storage.remove(f.storageKey).catch(() => {});
 }

@@ -7,14 +7,20 @@ import {
   ZUpdateMessageRequest,
 } from "@helpdesk/contracts";
 import { and, eq } from "drizzle-orm";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { ticketEvents, ticketMessages } from "../../platform/db/schema/index.js";
 import { createForbiddenError, createValidationError } from "../../platform/errors.js";
 import { runIdempotent } from "../../platform/idempotency.js";
-import { storeUploadedFile } from "../attachments/attachments.usecases.js";
+import { openMultipartReader } from "../attachments/attachments.multipart.js";
+import {
+  discardReceivedFiles,
+  insertAttachmentRows,
+  receiveUploadedFile,
+  type TReceivedFile,
+} from "../attachments/attachments.usecases.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { listTicketMessages } from "./messages.repository.js";
 import { createMessageNotFoundError, createNoteNotFoundError } from "./tickets.errors.js";
@@ -86,23 +92,32 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
       },
       async (req, reply) => {
         const actor = await requireActor(req);
-        const body = req.isMultipart() ? await readMultipartMessage(ctx, actor, req) : req.body;
+        const form = req.isMultipart() ? await readMultipartMessage(ctx, req, reply) : undefined;
+        const body = form?.fields ?? req.body;
         if (!body) throw createValidationError([{ path: "body", message: "required" }]);
+        const files = form?.files ?? [];
         const outbox: TOutbox = [];
         const result = await runIdempotent(
           db,
           { userId: actor.id, scope: `${kind}.create`, key: idempotencyKey(req) },
           async (tx) => {
+            // The files' rows are written with the message: a failed message leaves none behind.
+            const uploaded = await insertAttachmentRows(tx, actor, files);
             const id = await addMessage(tx, outbox, actor, {
               ticketId: body.ticket_id,
               text: body.text,
               isInternal,
-              attachmentIds: body.attachment_ids,
+              attachmentIds: [...body.attachment_ids, ...uploaded.map((a) => a.id)],
             });
             const [m] = await listTicketMessages(tx, actor, { messageId: id });
             return { statusCode: 201, body: m };
           },
-        );
+        ).catch(async (error: unknown) => {
+          await discardReceivedFiles(ctx, files);
+          throw error;
+        });
+        // A replay answers with the first message; these files were not used.
+        if (result.replayed) await discardReceivedFiles(ctx, files);
         for (const e of outbox) bus.publish(e);
         return reply.status(result.statusCode).send(result.body);
       },
@@ -186,25 +201,34 @@ const ZMultipartFields = z.strictObject({
   text: pgText().trim().min(1).max(LIMITS.messageMax),
 });
 
-/** Reads `ticket_id`, `text` and up to LIMITS.attachmentsPerItem files from a multipart body. */
-async function readMultipartMessage(ctx: AppContext, actor: TActor, req: FastifyRequest) {
+/**
+ * Reads `ticket_id`, `text` and up to LIMITS.attachmentsPerItem files from a multipart body. The
+ * files are in storage but have no rows yet; on any failure none is left behind.
+ */
+async function readMultipartMessage(ctx: AppContext, req: FastifyRequest, reply: FastifyReply) {
   const fields: Record<string, string> = {};
-  const attachmentIds: string[] = [];
-  for await (const part of req.parts({
+  const files: TReceivedFile[] = [];
+  const reader = openMultipartReader(req, reply, {
+    stallMs: ctx.config.timeouts.uploadStallMs,
     limits: { files: LIMITS.attachmentsPerItem, fileSize: LIMITS.uploadMaxBytes },
-  })) {
-    if (part.type === "file") {
-      const stored = await storeUploadedFile(ctx, actor, part);
-      attachmentIds.push(stored.id);
-    } else if (typeof part.value === "string") {
-      fields[part.fieldname] = part.value;
+  });
+  try {
+    for await (const part of reader.parts()) {
+      if (part.type === "file") files.push(await receiveUploadedFile(ctx, part, reader));
+      else if (typeof part.value === "string") fields[part.fieldname] = part.value;
+      reader.rest();
     }
+    const parsed = ZMultipartFields.safeParse(fields);
+    if (!parsed.success) {
+      throw createValidationError(
+        parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code })),
+      );
+    }
+    return { fields: { ...parsed.data, attachment_ids: [] as string[] }, files };
+  } catch (error) {
+    await discardReceivedFiles(ctx, files);
+    throw error;
+  } finally {
+    reader.close();
   }
-  const parsed = ZMultipartFields.safeParse(fields);
-  if (!parsed.success) {
-    throw createValidationError(
-      parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-    );
-  }
-  return { ...parsed.data, attachment_ids: attachmentIds };
 }
