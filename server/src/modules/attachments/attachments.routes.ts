@@ -15,6 +15,7 @@ import {
   INLINE_TYPES,
   insertAttachmentRows,
   receiveUploadedFile,
+  sanitizeFilename,
   type TReceivedFile,
 } from "./attachments.usecases.js";
 
@@ -85,7 +86,9 @@ export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppCo
         }
       }
       const inline = INLINE_TYPES.has(a.contentType);
-      const encoded = encodeURIComponent(a.filename);
+      // Names are cleaned on the way in; cleaning again keeps rows stored before that in line.
+      const filename = sanitizeFilename(a.filename);
+      const encoded = encodeURIComponent(filename);
       reply
         .header("Content-Type", a.contentType === "text/plain" ? "text/plain; charset=utf-8" : a.contentType)
         .header("Content-Length", a.size)
@@ -94,7 +97,7 @@ export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppCo
         .header("Cache-Control", "private, max-age=3600")
         .header(
           "Content-Disposition",
-          `${inline ? "inline" : "attachment"}; filename="${a.filename.replace(/[^\x20-\x7e]/g, "_")}"; filename*=UTF-8''${encoded}`,
+          `${inline ? "inline" : "attachment"}; filename="${filename.replace(/[^\x20-\x7e]/g, "_")}"; filename*=UTF-8''${encoded}`,
         );
       return reply.send(ctx.storage.read(a.storageKey));
     },

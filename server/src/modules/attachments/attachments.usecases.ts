@@ -45,13 +45,30 @@ export const createFileTooLargeError = (max: number) =>
 const createTypeNotAllowedError = (type: string) =>
   new AppError("uploads.type_not_allowed", 415, "Executable files are not accepted", { content_type: type });
 
-/** Cleans a client-supplied file name: no paths, no control characters, bounded length. */
+/**
+ * Characters a file name never keeps: C0 and C1 controls (NUL included), format characters
+ * (bidi overrides and isolates U+202A–U+202E and U+2066–U+2069, marks U+200E/U+200F and U+061C,
+ * zero-width U+200B–U+200D, U+2060, U+FEFF, soft hyphen), line and paragraph separators, unpaired
+ * surrogates, and the quote.
+ */
+const UNSAFE_NAME_CHARS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}"]/gu;
+
+/**
+ * Cleans a client-supplied file name: no path, none of UNSAFE_NAME_CHARS (they are removed, so
+ * "invoice\u202Efdp.exe" is stored, shown and checked as "invoicefdp.exe"), no trailing dots or
+ * spaces (Windows drops them), bounded length. The same name is what the upload answers, what is
+ * stored and what the download's Content-Disposition carries.
+ */
 export function sanitizeFilename(name: string | undefined): string {
-  const base = Array.from(path.basename((name ?? "").replace(/\\/g, "/")))
-    .filter((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) !== 0x7f && ch !== '"')
-    .join("")
-    .trim();
-  return (base || "file").slice(0, 200);
+  const base = path
+    .basename((name ?? "").replace(/\\/g, "/"))
+    .replace(UNSAFE_NAME_CHARS, "")
+    .trim()
+    .replace(/[. ]+$/, "");
+  // Cut by code points so a pair is never split into a lone surrogate.
+  return Array.from(base || "file")
+    .slice(0, 200)
+    .join("");
 }
 
 /** No NUL and no C0 control characters other than tab, newline, carriage return, form feed, escape. */
