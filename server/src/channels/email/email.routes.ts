@@ -156,10 +156,19 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
         const r = await sendMail(ctx, { to: req.body.to, ...mail, language: actor.language });
         return { ok: true, via: r.via, message_id: r.messageId ?? null };
       } catch (error) {
+        const e = error as { message?: string; code?: string; responseCode?: number };
+        // The server refused this address for good (5xx to RCPT TO): the admin's input, not an outage.
+        if (e.code === "EENVELOPE" && typeof e.responseCode === "number" && e.responseCode >= 500) {
+          throw new AppError(
+            "email.recipient_refused",
+            400,
+            `The mail server refused the address: ${e.message}`,
+          );
+        }
         throw new AppError(
           "email.send_failed",
           502,
-          `The mail server refused: ${error instanceof Error ? error.message : String(error)}`,
+          `The mail server refused: ${e.message ?? String(error)}`,
         );
       }
     },
