@@ -40,7 +40,12 @@ import { createLocalBus, createRedisBus } from "./platform/bus.js";
 import { ConfigError, type TConfig } from "./platform/config.js";
 import { type Database, openDatabase } from "./platform/db/index.js";
 import { isAppError } from "./platform/errors.js";
-import { installErrorHandling } from "./platform/http.js";
+import {
+  handleClientError,
+  handleFrameworkError,
+  installBodyTimeout,
+  installErrorHandling,
+} from "./platform/http.js";
 import { type JobDefinition, type JobRunner, startJobRunner } from "./platform/jobs.js";
 import { httpRequestDuration } from "./platform/metrics.js";
 import { installSecurityHeaders } from "./platform/security-headers.js";
@@ -165,6 +170,7 @@ function createInlineJobRunner(defs: JobDefinition[]): JobRunner {
 }
 
 async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
+  const timeouts = ctx.config.timeouts;
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: LIMITS.jsonBodyMaxBytes,
@@ -177,17 +183,19 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
           )(ctx.config.trustProxy)
         : ctx.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    // Requests Node's parser rejects (bad URL bytes, broken headers) still get our error shape.
-    clientErrorHandler: (error, socket) => {
-      if (!socket.writable) return;
-      const body = JSON.stringify({
-        error: { code: "request.malformed", message: "The HTTP request is malformed" },
-      });
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-      void error;
+    // Node ends requests whose headers or whole body are too slow (408 through handleClientError);
+    // upgraded WebSockets leave the HTTP server and are not touched by these.
+    http: {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      // How often Node looks for requests past those timeouts (its default is every 30 s).
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(timeouts.headersMs / 4))),
     },
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    clientErrorHandler: handleClientError,
+    frameworkErrors: handleFrameworkError,
   });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API (OpenAPI); presenters already shape every response, so
@@ -213,6 +221,7 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
     parseJson(req, String(body), done);
   });
 
+  installBodyTimeout(app, ctx.config.timeouts.bodyMs);
   installSecurityHeaders(app, ctx.config);
   app.addHook("onResponse", async (req, reply) => {
     httpRequestDuration.observe(

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { TRole } from "@helpdesk/contracts";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import pg from "pg";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { createServer, type TServer } from "../src/app.js";
 import { loadConfig, type TConfig } from "../src/platform/config.js";
 import { openDatabase } from "../src/platform/db/index.js";
@@ -44,7 +44,7 @@ export type TTestServer = TServer & {
  * database created for the file and dropped after. Jobs run inline unless `jobs: "pg-boss"`.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; jobs?: "inline" | "pg-boss" } = {},
+  options: { env?: Record<string, string>; jobs?: "inline" | "pg-boss"; logger?: Logger } = {},
 ): Promise<TTestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "helpdesk-test-"));
   let databaseUrl: string | undefined;
@@ -77,7 +77,7 @@ export async function startTestServer(
     poolSize: 5,
   });
   const server = await createServer(config, {
-    logger: pino({ level: "silent" }),
+    logger: options.logger ?? pino({ level: "silent" }),
     database,
     jobs: options.jobs ?? "inline",
   });

@@ -49,4 +49,31 @@ describe("loadConfig", () => {
       /ADMIN_EMAIL and ADMIN_PASSWORD/,
     );
   });
+
+  it("has HTTP timeouts that let a 25 MB upload through a slow link and end a stalled one", () => {
+    const c = loadConfig({ DATA_DIR: dataDir() });
+    expect(c.timeouts).toEqual({
+      headersMs: 30_000,
+      requestMs: 600_000,
+      bodyMs: 30_000,
+      uploadStallMs: 30_000,
+      idleMs: 120_000,
+      keepAliveMs: 72_000,
+    });
+    // 25 MB in REQUEST_TIMEOUT_MS is about 350 kbit/s.
+    expect((25 * 8 * 1024) / (c.timeouts.requestMs / 1000)).toBeLessThan(350);
+    expect(loadConfig({ DATA_DIR: dataDir(), REQUEST_TIMEOUT_MS: "900000" }).timeouts.requestMs).toBe(
+      900_000,
+    );
+  });
+
+  it("refuses timeouts that cannot work together, naming them", () => {
+    const load = (env: Record<string, string>) => () => loadConfig({ DATA_DIR: dataDir(), ...env });
+    expect(load({ HEADERS_TIMEOUT_MS: "5000", REQUEST_TIMEOUT_MS: "1000", BODY_TIMEOUT_MS: "1000" })).toThrow(
+      /HEADERS_TIMEOUT_MS/,
+    );
+    expect(load({ UPLOAD_STALL_TIMEOUT_MS: "120000" })).toThrow(/UPLOAD_STALL_TIMEOUT_MS/);
+    expect(load({ IDLE_TIMEOUT_MS: "fast" })).toThrow(/IDLE_TIMEOUT_MS/);
+    expect(load({ BODY_TIMEOUT_MS: "10" })).toThrow(/BODY_TIMEOUT_MS/);
+  });
 });

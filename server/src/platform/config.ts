@@ -5,6 +5,9 @@ import { z } from "zod";
 
 const SERVICE_NAMES = ["web", "worker"] as const;
 
+/** A duration in milliseconds from the environment, with its default. */
+const ms = (fallback: number) => z.coerce.number().int().min(100).max(86_400_000).default(fallback);
+
 /**
  * Every environment variable the server reads, with its default. This is the only place
  * that touches `process.env` (a lint rule keeps it so).
@@ -108,6 +111,21 @@ const ZEnv = z.object({
     .optional(),
   /** Sender of outgoing mail, `Helpdesk <support@example.com>`; overrides the admin setting. */
   MAIL_FROM: z.string().min(3).optional(),
+  /** Milliseconds for a client to send the request line and headers (slow-header attacks). */
+  HEADERS_TIMEOUT_MS: ms(30_000),
+  /**
+   * Milliseconds for a whole request, body included. Generous: a 25 MB upload over a slow link
+   * (≈ 350 kbit/s) still fits; a stalled upload is ended sooner by UPLOAD_STALL_TIMEOUT_MS.
+   */
+  REQUEST_TIMEOUT_MS: ms(600_000),
+  /** Milliseconds for a JSON (non-upload) body, at most 1 MB, to arrive in full; then 408. */
+  BODY_TIMEOUT_MS: ms(30_000),
+  /** Milliseconds an upload (multipart) may send nothing before it is ended with 408. */
+  UPLOAD_STALL_TIMEOUT_MS: ms(30_000),
+  /** Milliseconds a connection may be silent (no byte either way) before it is closed. */
+  IDLE_TIMEOUT_MS: ms(120_000),
+  /** Milliseconds an idle keep-alive connection is kept open for the next request. */
+  KEEP_ALIVE_TIMEOUT_MS: ms(72_000),
   /** One mailbox read into the "From e-mail" queue, `imaps://user:pass@host:993/INBOX` (`imap://` without TLS). */
   IMAP_URL: z
     .string()
@@ -139,6 +157,15 @@ export type TConfig = {
   smtpUrl: string | undefined;
   mailFrom: string | undefined;
   imapUrl: string | undefined;
+  /** HTTP timeouts in milliseconds (see ZEnv). */
+  timeouts: {
+    headersMs: number;
+    requestMs: number;
+    bodyMs: number;
+    uploadStallMs: number;
+    idleMs: number;
+    keepAliveMs: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -164,6 +191,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((e.METRICS_HOST === undefined) !== (e.METRICS_PORT === undefined)) {
     throw new ConfigError(["METRICS_HOST and METRICS_PORT must be set together"]);
   }
+  const timeoutProblems = [
+    e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS && "HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS",
+    e.BODY_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS && "BODY_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS",
+    // The stall must be noticed (and answered 408) before the idle connection is dropped silently.
+    e.UPLOAD_STALL_TIMEOUT_MS >= e.IDLE_TIMEOUT_MS &&
+      "UPLOAD_STALL_TIMEOUT_MS: must be less than IDLE_TIMEOUT_MS",
+  ].filter((p): p is string => typeof p === "string");
+  if (timeoutProblems.length > 0) throw new ConfigError(timeoutProblems);
   const dataDir = path.resolve(e.DATA_DIR);
   const publicUrl = (
     e.PUBLIC_URL ?? `http://${e.HOST === "0.0.0.0" ? "localhost" : e.HOST}:${e.PORT}`
@@ -190,6 +225,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     imapUrl: e.IMAP_URL,
+    timeouts: {
+      headersMs: e.HEADERS_TIMEOUT_MS,
+      requestMs: e.REQUEST_TIMEOUT_MS,
+      bodyMs: e.BODY_TIMEOUT_MS,
+      uploadStallMs: e.UPLOAD_STALL_TIMEOUT_MS,
+      idleMs: e.IDLE_TIMEOUT_MS,
+      keepAliveMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    },
   };
 }
 

@@ -1,5 +1,7 @@
+import { type Duplex, PassThrough } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { classifyDatabaseInputError } from "./db-input-errors.js";
 import { AppError, isAppError } from "./errors.js";
 
 type TErrorBody = { error: { code: string; message: string; details?: unknown } };
@@ -64,6 +66,9 @@ export function installErrorHandling(
           error: { code: "validation.invalid", message: "The request is not valid", details },
         });
       }
+      const invalidValue = classifyDatabaseInputError(error, request.log);
+      if (invalidValue)
+        return sendError(reply, 400, { error: { code: invalidValue.code, message: invalidValue.message } });
       const fastifyCode = "code" in error ? String(error.code) : "";
       const mapped = FASTIFY_CODES[fastifyCode];
       if (mapped) {
@@ -102,6 +107,17 @@ export function encodeCursor(value: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
 }
 
+/**
+ * A check for cursors `{id}` whose id fits its column: INT4_MAX for `integer` ids,
+ * Number.MAX_SAFE_INTEGER for `bigint` ids. Anything else is a forged cursor (400).
+ */
+export const isIdCursor =
+  (max: number) =>
+  (v: unknown): v is { id: number } => {
+    const id = typeof v === "object" && v !== null ? (v as { id?: unknown }).id : undefined;
+    return typeof id === "number" && Number.isSafeInteger(id) && id >= 0 && id <= max;
+  };
+
 export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): T {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
@@ -110,4 +126,103 @@ export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): 
     // fall through
   }
   throw new AppError("pagination.bad_cursor", 400, "The cursor is not valid");
+}
+
+/**
+ * Router errors (a path that does not decode, FST_ERR_BAD_URL) in the API's error shape; Fastify
+ * answers these before the error handler.
+ */
+export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const mapped = FASTIFY_CODES[error.code] ?? {
+    code: "request.invalid",
+    message: "The request is not valid",
+  };
+  const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 400;
+  return sendError(reply, status, { error: mapped });
+}
+
+/** What Node's HTTP parser and its timeouts report, as status and stable code. */
+const CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: "request.timeout",
+    message: "The request took too long to arrive",
+  },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: "request.headers_too_large",
+    message: "The request headers are too large",
+  },
+  HPE_INVALID_EOF_STATE: {
+    status: 400,
+    code: "request.incomplete",
+    message: "The connection ended before the request was complete",
+  },
+};
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  408: "Request Timeout",
+  431: "Request Header Fields Too Large",
+};
+
+/**
+ * Requests Node's parser rejects (bad URL bytes, broken headers, a body cut short) and requests
+ * its timeouts end (headers or body too slow) still get the API's error shape, then the
+ * connection closes. A connection that can no longer take an answer is destroyed, never left open.
+ */
+export function handleClientError(error: Error & { code?: string }, socket: Duplex) {
+  const response = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || response?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const mapped = CLIENT_ERRORS[error.code ?? ""] ?? {
+    status: 400,
+    code: "request.malformed",
+    message: "The HTTP request is malformed",
+  };
+  const body = JSON.stringify({ error: { code: mapped.code, message: mapped.message } });
+  socket.end(
+    `HTTP/1.1 ${mapped.status} ${STATUS_TEXT[mapped.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * A request body other than an upload must arrive in full within `timeoutMs`; otherwise the
+ * request is answered 408 `request.timeout` and the connection closes. Without it a body
+ * trickling in a byte at a time holds its connection until REQUEST_TIMEOUT_MS. Uploads
+ * (multipart) are watched for stalls by the upload reader instead.
+ */
+export function installBodyTimeout(app: FastifyInstance, timeoutMs: number): void {
+  app.addHook("preParsing", async (request, reply, payload) => {
+    const hasBody =
+      request.headers["transfer-encoding"] !== undefined ||
+      Number(request.headers["content-length"] ?? 0) > 0;
+    if (!hasBody || /^multipart\//i.test(request.headers["content-type"] ?? "")) return payload;
+    const guarded = new PassThrough();
+    const timer = setTimeout(() => {
+      payload.unpipe(guarded);
+      reply.header("connection", "close");
+      guarded.destroy(
+        new AppError(
+          "request.timeout",
+          408,
+          `The request body did not arrive within ${Math.round(timeoutMs / 1000)} s`,
+        ),
+      );
+    }, timeoutMs);
+    timer.unref();
+    const stop = () => clearTimeout(timer);
+    payload.once("end", stop);
+    guarded.once("close", stop);
+    // A request answered without reading its body (415, 404) must not leave the timer behind.
+    reply.raw.once("close", stop);
+    guarded.on("error", () => {});
+    payload.once("error", (error) => {
+      stop();
+      guarded.destroy(error);
+    });
+    payload.pipe(guarded);
+    return guarded;
+  });
 }

@@ -10,13 +10,19 @@ export type TSunkMail = {
 };
 
 /** An in-process SMTP server that keeps every mail it receives (tests assert on them). */
-export async function startSmtpSink(options: { rejectNext?: number } = {}) {
+export async function startSmtpSink(options: { rejectNext?: number; refuseRecipients?: RegExp } = {}) {
   const mails: TSunkMail[] = [];
   let rejectNext = options.rejectNext ?? 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!options.refuseRecipients?.test(address.address)) return callback();
+      const err = new Error("550 No such user here") as Error & { responseCode: number };
+      err.responseCode = 550;
+      return callback(err);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));

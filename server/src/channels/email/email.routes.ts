@@ -1,3 +1,4 @@
+import { pgText, ZId } from "@helpdesk/contracts";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -7,55 +8,50 @@ import { EMAIL_QUEUE_SLUG } from "../../modules/catalog/catalog.seed.js";
 import { encryptSecret } from "../../platform/crypto.js";
 import { emailOutbox, inboundEmails, mailboxes, queues } from "../../platform/db/schema/index.js";
 import { AppError, createNotFoundError } from "../../platform/errors.js";
-import { decodeCursor, encodeCursor } from "../../platform/http.js";
+import { decodeCursor, encodeCursor, isIdCursor } from "../../platform/http.js";
 import { readStoredSmtp, resolveTransport, sendMail, writeStoredSmtp } from "./email.mailer.js";
 import { renderTestEmail } from "./email.templates.js";
 import { testMailboxConnection } from "./imap.worker.js";
 
-const isIdCursor = (v: unknown): v is { id: number } =>
-  typeof v === "object" && v !== null && Number.isInteger((v as { id?: unknown }).id);
-const ZId = z.strictObject({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 31 - 1),
-});
+/** Outbox and inbound-log ids are bigint. */
+const isLogCursor = isIdCursor(Number.MAX_SAFE_INTEGER);
+const ZIdParams = z.strictObject({ id: ZId });
 const ZPage = z.strictObject({
-  cursor: z.string().max(200).optional(),
+  cursor: pgText().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+const ZPort = z.number().int().min(1).max(65535);
 const ZSmtpUpdate = z.strictObject({
-  host: z.string().trim().max(255),
-  port: z.number().int().min(1).max(65535),
+  host: pgText().trim().max(255),
+  port: ZPort,
   secure: z.boolean(),
-  user: z.string().max(255).default(""),
+  user: pgText().max(255).default(""),
   /** Omitted: keep; null: clear; string: replace. */
-  password: z.string().max(500).nullable().optional(),
-  from: z.string().trim().max(300).default(""),
+  password: pgText().max(500).nullable().optional(),
+  from: pgText().trim().max(300).default(""),
 });
 
 const ZMailboxCreate = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  host: z.string().trim().min(1).max(255),
-  port: z.number().int().min(1).max(65535),
+  name: pgText().trim().min(1).max(200),
+  host: pgText().trim().min(1).max(255),
+  port: ZPort,
   tls: z.boolean().default(true),
-  username: z.string().min(1).max(255),
-  password: z.string().min(1).max(500),
-  folder: z.string().trim().min(1).max(200).default("INBOX"),
-  queue_id: z.number().int().positive().optional(),
+  username: pgText().min(1).max(255),
+  password: pgText().min(1).max(500),
+  folder: pgText().trim().min(1).max(200).default("INBOX"),
+  queue_id: ZId.optional(),
   is_enabled: z.boolean().default(true),
 });
 const ZMailboxUpdate = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
-  host: z.string().trim().min(1).max(255).optional(),
-  port: z.number().int().min(1).max(65535).optional(),
+  name: pgText().trim().min(1).max(200).optional(),
+  host: pgText().trim().min(1).max(255).optional(),
+  port: ZPort.optional(),
   tls: z.boolean().optional(),
-  username: z.string().min(1).max(255).optional(),
-  password: z.string().min(1).max(500).optional(),
-  folder: z.string().trim().min(1).max(200).optional(),
-  queue_id: z.number().int().positive().optional(),
+  username: pgText().min(1).max(255).optional(),
+  password: pgText().min(1).max(500).optional(),
+  folder: pgText().trim().min(1).max(200).optional(),
+  queue_id: ZId.optional(),
   is_enabled: z.boolean().optional(),
 });
 
@@ -160,10 +156,19 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
         const r = await sendMail(ctx, { to: req.body.to, ...mail, language: actor.language });
         return { ok: true, via: r.via, message_id: r.messageId ?? null };
       } catch (error) {
+        const e = error as { message?: string; code?: string; responseCode?: number };
+        // The server refused this address for good (5xx to RCPT TO): the admin's input, not an outage.
+        if (e.code === "EENVELOPE" && typeof e.responseCode === "number" && e.responseCode >= 500) {
+          throw new AppError(
+            "email.recipient_refused",
+            400,
+            `The mail server refused the address: ${e.message}`,
+          );
+        }
         throw new AppError(
           "email.send_failed",
           502,
-          `The mail server refused: ${error instanceof Error ? error.message : String(error)}`,
+          `The mail server refused: ${e.message ?? String(error)}`,
         );
       }
     },
@@ -175,7 +180,7 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
     async (req) => {
       await auth.requireRole(req, "admin");
       const where = req.query.cursor
-        ? lt(emailOutbox.id, decodeCursor(req.query.cursor, isIdCursor).id)
+        ? lt(emailOutbox.id, decodeCursor(req.query.cursor, isLogCursor).id)
         : undefined;
       const rows = await db
         .select()
@@ -253,7 +258,7 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
 
   app.get(
     "/api/admin/email/mailboxes/:id",
-    { schema: { tags, summary: "One mailbox", params: ZId } },
+    { schema: { tags, summary: "One mailbox", params: ZIdParams } },
     async (req) => {
       await auth.requireRole(req, "admin");
       return presentMailbox(await loadMailbox(req.params.id));
@@ -262,7 +267,7 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
 
   app.patch(
     "/api/admin/email/mailboxes/:id",
-    { schema: { tags, summary: "Change a mailbox", params: ZId, body: ZMailboxUpdate } },
+    { schema: { tags, summary: "Change a mailbox", params: ZIdParams, body: ZMailboxUpdate } },
     async (req) => {
       await auth.requireRole(req, "admin");
       const m = await loadMailbox(req.params.id);
@@ -274,6 +279,8 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
         throw createEnvMailboxError();
       }
       if (b.queue_id) await checkQueue(b.queue_id);
+      // An empty PATCH changes nothing and writes nothing.
+      if (Object.values(b).every((v) => v === undefined)) return presentMailbox(m);
       const [row] = await db
         .update(mailboxes)
         .set({
@@ -296,7 +303,7 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
 
   app.delete(
     "/api/admin/email/mailboxes/:id",
-    { schema: { tags, summary: "Remove a mailbox", params: ZId } },
+    { schema: { tags, summary: "Remove a mailbox", params: ZIdParams } },
     async (req, reply) => {
       await auth.requireRole(req, "admin");
       const m = await loadMailbox(req.params.id);
@@ -308,7 +315,7 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
 
   app.post(
     "/api/admin/email/mailboxes/:id/test",
-    { schema: { tags, summary: "Test the IMAP connection", params: ZId } },
+    { schema: { tags, summary: "Test the IMAP connection", params: ZIdParams } },
     async (req) => {
       await auth.requireRole(req, "admin");
       const m = await loadMailbox(req.params.id);
@@ -328,7 +335,7 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
         tags,
         summary: "Fetched mails and what became of them (ticket, reply, ignored, rejected)",
         querystring: ZPage.extend({
-          mailbox_id: z.coerce.number().int().positive().optional(),
+          mailbox_id: ZId.optional(),
           status: z.enum(["ticket", "reply", "ignored", "rejected"]).optional(),
         }),
       },
@@ -339,7 +346,7 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
       const where: SQL[] = [];
       if (q.mailbox_id) where.push(eq(inboundEmails.mailboxId, q.mailbox_id));
       if (q.status) where.push(eq(inboundEmails.status, q.status));
-      if (q.cursor) where.push(lt(inboundEmails.id, decodeCursor(q.cursor, isIdCursor).id));
+      if (q.cursor) where.push(lt(inboundEmails.id, decodeCursor(q.cursor, isLogCursor).id));
       const rows = await db
         .select()
         .from(inboundEmails)

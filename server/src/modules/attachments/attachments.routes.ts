@@ -9,7 +9,15 @@ import { AppError } from "../../platform/errors.js";
 import { canSeeInternalNotes } from "../tickets/tickets.policies.js";
 import { presentAttachment } from "../tickets/tickets.presenter.js";
 import { loadVisibleTicket } from "../tickets/tickets.routes.js";
-import { INLINE_TYPES, storeUploadedFile } from "./attachments.usecases.js";
+import { openMultipartReader } from "./attachments.multipart.js";
+import {
+  discardReceivedFiles,
+  INLINE_TYPES,
+  insertAttachmentRows,
+  receiveUploadedFile,
+  sanitizeFilename,
+  type TReceivedFile,
+} from "./attachments.usecases.js";
 
 const createAttachmentNotFoundError = () => new AppError("attachments.not_found", 404, "No such attachment");
 
@@ -29,12 +37,30 @@ export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppCo
     },
     async (req, reply) => {
       const actor = await auth.require(req);
-      if (!req.isMultipart())
-        throw new AppError("uploads.not_multipart", 415, "Expected multipart/form-data");
-      const part = await req.file({ limits: { files: 1, fileSize: LIMITS.uploadMaxBytes } });
-      if (!part) throw new AppError("uploads.no_file", 400, "No file in the request");
-      const row = await storeUploadedFile(ctx, actor, part);
-      return reply.status(201).send(presentAttachment(row));
+      const reader = openMultipartReader(req, reply, {
+        stallMs: ctx.config.timeouts.uploadStallMs,
+        limits: { files: 1, fileSize: LIMITS.uploadMaxBytes },
+      });
+      let file: TReceivedFile | undefined;
+      try {
+        // Other fields are ignored; the whole body is read so that a cut-off body is noticed.
+        for await (const part of reader.parts()) {
+          if (part.type === "file") file = await receiveUploadedFile(ctx, part, reader);
+          reader.rest();
+        }
+      } catch (error) {
+        if (file) await discardReceivedFiles(ctx, [file]);
+        throw error;
+      } finally {
+        reader.close();
+      }
+      if (!file) throw new AppError("uploads.no_file", 400, "No file in the request");
+      const received = file;
+      const [row] = await insertAttachmentRows(db, actor, [received]).catch(async (error: unknown) => {
+        await discardReceivedFiles(ctx, [received]);
+        throw error;
+      });
+      return reply.status(201).send(presentAttachment(row!));
     },
   );
 
@@ -60,7 +86,9 @@ export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppCo
         }
       }
       const inline = INLINE_TYPES.has(a.contentType);
-      const encoded = encodeURIComponent(a.filename);
+      // Names are cleaned on the way in; cleaning again keeps rows stored before that in line.
+      const filename = sanitizeFilename(a.filename);
+      const encoded = encodeURIComponent(filename);
       reply
         .header("Content-Type", a.contentType === "text/plain" ? "text/plain; charset=utf-8" : a.contentType)
         .header("Content-Length", a.size)
@@ -69,7 +97,7 @@ export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppCo
         .header("Cache-Control", "private, max-age=3600")
         .header(
           "Content-Disposition",
-          `${inline ? "inline" : "attachment"}; filename="${a.filename.replace(/[^\x20-\x7e]/g, "_")}"; filename*=UTF-8''${encoded}`,
+          `${inline ? "inline" : "attachment"}; filename="${filename.replace(/[^\x20-\x7e]/g, "_")}"; filename*=UTF-8''${encoded}`,
         );
       return reply.send(ctx.storage.read(a.storageKey));
     },

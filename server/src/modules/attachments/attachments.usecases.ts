@@ -8,9 +8,11 @@ import type { MultipartFile } from "@fastify/multipart";
 import { LIMITS } from "@helpdesk/contracts";
 import { fileTypeFromBuffer } from "file-type";
 import type { AppContext } from "../../app-context.js";
+import type { DbOrTx } from "../../platform/db/index.js";
 import { attachments } from "../../platform/db/schema/index.js";
 import { AppError } from "../../platform/errors.js";
 import type { TActor } from "../auth/auth.actor.js";
+import { toUploadError } from "./attachments.multipart.js";
 
 const BLOCKED_TYPES = new Set([
   "application/x-msdownload",
@@ -43,24 +45,59 @@ export const createFileTooLargeError = (max: number) =>
 const createTypeNotAllowedError = (type: string) =>
   new AppError("uploads.type_not_allowed", 415, "Executable files are not accepted", { content_type: type });
 
-/** Cleans a client-supplied file name: no paths, no control characters, bounded length. */
+/**
+ * Characters a file name never keeps: C0 and C1 controls (NUL included), format characters
+ * (bidi overrides and isolates U+202A–U+202E and U+2066–U+2069, marks U+200E/U+200F and U+061C,
+ * zero-width U+200B–U+200D, U+2060, U+FEFF, soft hyphen), line and paragraph separators, unpaired
+ * surrogates, and the quote.
+ */
+const UNSAFE_NAME_CHARS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}"]/gu;
+
+/**
+ * Cleans a client-supplied file name: no path, none of UNSAFE_NAME_CHARS (they are removed, so
+ * "invoice\u202Efdp.exe" is stored, shown and checked as "invoicefdp.exe"), no trailing dots or
+ * spaces (Windows drops them), bounded length. The same name is what the upload answers, what is
+ * stored and what the download's Content-Disposition carries.
+ */
 export function sanitizeFilename(name: string | undefined): string {
-  const base = Array.from(path.basename((name ?? "").replace(/\\/g, "/")))
-    .filter((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) !== 0x7f && ch !== '"')
-    .join("")
-    .trim();
-  return (base || "file").slice(0, 200);
+  const base = path
+    .basename((name ?? "").replace(/\\/g, "/"))
+    .replace(UNSAFE_NAME_CHARS, "")
+    .trim()
+    .replace(/[. ]+$/, "");
+  // Cut by code points so a pair is never split into a lone surrogate.
+  return Array.from(base || "file")
+    .slice(0, 200)
+    .join("");
 }
 
 /** No NUL and no C0 control characters other than tab, newline, carriage return, form feed, escape. */
 const looksLikeText = (head: Buffer) =>
   head.every((b) => b >= 0x20 || b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d || b === 0x1b);
 
+/** A file received into storage, not yet recorded: a row is written with the item it belongs to. */
+export type TReceivedFile = {
+  id: string;
+  storageKey: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+};
+
+/** What a file stream needs from the multipart reader: abort when the upload cannot finish, progress. */
+export type TUploadWatch = { signal: AbortSignal; touch(): void; rest(): void };
+
 /**
  * Streams one uploaded file to disk (hashing it and enforcing the size limit), decides its real
- * type from its bytes, refuses executables, and records it as an unattached upload of the actor.
+ * type from its bytes, refuses executables, and moves it into storage. Nothing is written to the
+ * database (see insertAttachmentRows); on any failure no file is left behind, temporary or stored.
  */
-export async function storeUploadedFile(ctx: AppContext, actor: TActor, part: MultipartFile) {
+export async function receiveUploadedFile(
+  ctx: AppContext,
+  part: MultipartFile,
+  watch: TUploadWatch,
+): Promise<TReceivedFile> {
   const filename = sanitizeFilename(part.filename);
   const tempPath = path.join(ctx.storage.tempDir, randomUUID());
   const hash = createHash("sha256");
@@ -69,6 +106,7 @@ export async function storeUploadedFile(ctx: AppContext, actor: TActor, part: Mu
   let headLength = 0;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      watch.touch();
       hash.update(chunk);
       size += chunk.length;
       if (headLength < SNIFF_BYTES) {
@@ -79,7 +117,13 @@ export async function storeUploadedFile(ctx: AppContext, actor: TActor, part: Mu
     },
   });
   try {
-    await pipeline(part.file, tap, createWriteStream(tempPath));
+    try {
+      await pipeline(part.file, tap, createWriteStream(tempPath), { signal: watch.signal });
+    } catch (error) {
+      throw toUploadError(error, watch.signal);
+    }
+    // The bytes are in; what follows is the server's work, not the client's.
+    watch.rest();
     if (part.file.truncated) throw createFileTooLargeError(LIMITS.uploadMaxBytes);
     const headBuf = Buffer.concat(head);
     const sniffed = await fileTypeFromBuffer(headBuf);
@@ -95,24 +139,39 @@ export async function storeUploadedFile(ctx: AppContext, actor: TActor, part: Mu
     else contentType = "application/octet-stream";
     // HTML and SVG can carry scripts: keep the bytes, but never serve them as markup.
     if (/html|svg|xml|javascript/.test(contentType)) contentType = "text/plain";
+    // A declared type is client text: keep only a plain type/subtype.
+    if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(contentType))
+      contentType = "application/octet-stream";
     if (BLOCKED_TYPES.has(contentType)) throw createTypeNotAllowedError(contentType);
     const id = randomUUID();
     const storageKey = `${id.slice(0, 2)}/${id}`;
     await ctx.storage.putFile(storageKey, tempPath);
-    const [row] = await ctx.db
-      .insert(attachments)
-      .values({
-        id,
-        uploaderId: actor.id,
-        filename,
-        contentType,
-        size,
-        sha256: hash.digest("hex"),
-        storageKey,
-      })
-      .returning();
-    return row!;
+    return { id, storageKey, filename, contentType, size, sha256: hash.digest("hex") };
   } finally {
     await rm(tempPath, { force: true });
   }
+}
+
+/** Records received files as unattached uploads of the actor (in the caller's transaction). */
+export async function insertAttachmentRows(db: DbOrTx, actor: TActor, files: TReceivedFile[]) {
+  if (files.length === 0) return [];
+  return db
+    .insert(attachments)
+    .values(
+      files.map((f) => ({
+        id: f.id,
+        uploaderId: actor.id,
+        filename: f.filename,
+        contentType: f.contentType,
+        size: f.size,
+        sha256: f.sha256,
+        storageKey: f.storageKey,
+      })),
+    )
+    .returning();
+}
+
+/** Removes received files whose request failed (they have no row). */
+export async function discardReceivedFiles(ctx: AppContext, files: TReceivedFile[]) {
+  for (const f of files) await ctx.storage.remove(f.storageKey).catch(() => {});
 }

@@ -1,5 +1,6 @@
 import {
   LIMITS,
+  pgText,
   ZChangePasswordRequest,
   ZLoginRequest,
   ZRegisterRequest,
@@ -73,7 +74,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
 
   app.post(
     "/api/auth/refresh",
-    { schema: { tags: ["auth"], body: z.strictObject({ refresh: z.string().min(1).max(2000) }) } },
+    { schema: { tags: ["auth"], body: z.strictObject({ refresh: pgText().min(1).max(2000) }) } },
     async (req) => refreshSession(ctx, req.body.refresh),
   );
 
@@ -83,7 +84,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
       schema: {
         tags: ["auth"],
         summary: "End the session (of the bearer token, the cookie, or the given refresh token)",
-        body: z.strictObject({ refresh: z.string().min(1).max(2000).optional() }).nullish(),
+        body: z.strictObject({ refresh: pgText().min(1).max(2000).optional() }).nullish(),
       },
     },
     async (req, reply) => {
@@ -114,10 +115,13 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
     { schema: { tags: ["auth"], summary: "Update own name, language, theme", body: ZUpdateProfileRequest } },
     async (req) => {
       const actor = await auth.require(req);
-      await db
-        .update(users)
-        .set({ ...req.body, updatedAt: new Date() })
-        .where(eq(users.id, actor.id));
+      // An empty PATCH changes nothing and writes nothing.
+      if (Object.values(req.body).some((v) => v !== undefined)) {
+        await db
+          .update(users)
+          .set({ ...req.body, updatedAt: new Date() })
+          .where(eq(users.id, actor.id));
+      }
       return present(actor.id);
     },
   );
@@ -147,9 +151,9 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
         summary: "API token for integrations (seed S3): use as `Authorization: Token <token>`",
         body: z
           .strictObject({
-            username: z.string().trim().toLowerCase().min(1).max(LIMITS.emailMax).optional(),
-            email: z.string().trim().toLowerCase().min(1).max(LIMITS.emailMax).optional(),
-            password: z.string().min(1).max(LIMITS.passwordMax),
+            username: pgText().trim().toLowerCase().min(1).max(LIMITS.emailMax).optional(),
+            email: pgText().trim().toLowerCase().min(1).max(LIMITS.emailMax).optional(),
+            password: pgText().min(1).max(LIMITS.passwordMax),
           })
           .refine((b) => b.username || b.email, { message: "username or email is required" }),
       },

@@ -1,4 +1,4 @@
-import { LANGUAGES, LIMITS, ZUpdateSettingsRequest } from "@helpdesk/contracts";
+import { LANGUAGES, LIMITS, pgText, ZId, ZUpdateSettingsRequest } from "@helpdesk/contracts";
 import { asc, eq } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -10,16 +10,9 @@ import { AppError } from "../../platform/errors.js";
 import { accessChanged } from "../auth/auth.guard.js";
 import { CATALOG_CHANGED } from "./catalog.cache.js";
 
-const ZIdParams = z.strictObject({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 31 - 1),
-});
-const name = z.string().trim().min(1).max(LIMITS.nameMax);
-const slug = z
-  .string()
+const ZIdParams = z.strictObject({ id: ZId });
+const name = pgText().trim().min(1).max(LIMITS.nameMax);
+const slug = pgText()
   .trim()
   .toLowerCase()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
@@ -42,6 +35,7 @@ type TKind<TRow, TBody extends z.ZodObject> = {
   path: "queues" | "categories" | "priorities" | "departments";
   body: TBody;
   list(db: DbOrTx): Promise<TRow[]>;
+  find(db: DbOrTx, id: number): Promise<TRow | undefined>;
   /** undefined when the slug is taken. */
   create(db: DbOrTx, body: z.infer<TBody>): Promise<TRow | undefined>;
   update(db: DbOrTx, id: number, body: Partial<z.infer<TBody>>): Promise<TRow | undefined>;
@@ -101,12 +95,21 @@ function registerKind<TRow, TBody extends z.ZodObject>(
         tags,
         summary: `Edit a ${singular[kind.path]} (admin)`,
         params: ZIdParams,
-        body: kind.body.partial(),
+        // The slug is fixed at creation: seed data and code find rows by it.
+        body: z
+          .strictObject(Object.fromEntries(Object.entries(kind.body.shape).filter(([key]) => key !== "slug")))
+          .partial(),
       },
     },
     async (req) => {
       const actor = await auth.requireRole(req, "admin");
       const body = req.body as Partial<z.infer<TBody>>;
+      // An empty PATCH changes nothing and writes nothing: it answers the row as it is.
+      if (Object.values(body).every((v) => v === undefined)) {
+        const row = await kind.find(db, req.params.id);
+        if (!row) throw notFound();
+        return kind.present(row, actor.language);
+      }
       await kind.check?.(db, body);
       const row = await kind.update(db, req.params.id, body);
       if (!row) throw notFound();
@@ -134,10 +137,11 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
       slug: slug.optional(),
       name_ru: name,
       name_en: name,
-      department_id: z.number().int().positive().nullable().optional(),
+      department_id: ZId.nullable().optional(),
       is_active: z.boolean().optional(),
     }),
     list: (db) => db.select().from(queues).orderBy(asc(queues.id)),
+    find: async (db, id) => (await db.select().from(queues).where(eq(queues.id, id)))[0],
     async check(db, body) {
       if (body.department_id == null) return;
       const [row] = await db
@@ -196,6 +200,7 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
       is_active: z.boolean().optional(),
     }),
     list: (db) => db.select().from(categories).orderBy(asc(categories.sortOrder), asc(categories.id)),
+    find: async (db, id) => (await db.select().from(categories).where(eq(categories.id, id)))[0],
     create: async (db, b) =>
       (
         await db
@@ -243,6 +248,7 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
       is_active: z.boolean().optional(),
     }),
     list: (db) => db.select().from(priorities).orderBy(asc(priorities.rank)),
+    find: async (db, id) => (await db.select().from(priorities).where(eq(priorities.id, id)))[0],
     create: async (db, b) =>
       (
         await db
@@ -284,6 +290,7 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
     path: "departments",
     body: z.strictObject({ name_ru: name, name_en: name, is_active: z.boolean().optional() }),
     list: (db) => db.select().from(departments).orderBy(asc(departments.id)),
+    find: async (db, id) => (await db.select().from(departments).where(eq(departments.id, id)))[0],
     create: async (db, b) =>
       (
         await db

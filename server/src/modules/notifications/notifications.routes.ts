@@ -1,3 +1,4 @@
+import { pgText, ZBigId } from "@helpdesk/contracts";
 import { and, desc, eq, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -10,7 +11,7 @@ import {
   users,
 } from "../../platform/db/schema/index.js";
 import { createNotFoundError } from "../../platform/errors.js";
-import { decodeCursor, encodeCursor } from "../../platform/http.js";
+import { decodeCursor, encodeCursor, isIdCursor } from "../../platform/http.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { canSeeInternalNotes, ticketVisibilitySql } from "../tickets/tickets.policies.js";
 import { loadVisibleTicket } from "../tickets/tickets.routes.js";
@@ -18,12 +19,11 @@ import { presentNotification } from "./notifications.engine.js";
 import { resolvePreferences, ZNotificationPreferences } from "./notifications.preferences.js";
 import { deleteSubscription, getVapidKeys, saveSubscription } from "./notifications.push.js";
 
-const isIdCursor = (v: unknown): v is { id: number } =>
-  typeof v === "object" && v !== null && Number.isInteger((v as { id?: unknown }).id);
-const ZId = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const isNotificationCursor = isIdCursor(Number.MAX_SAFE_INTEGER);
+const ZIdParams = z.strictObject({ id: ZBigId });
 const ZPushSubscription = z.strictObject({
-  endpoint: z.url().max(2000),
-  keys: z.strictObject({ p256dh: z.string().min(10).max(200), auth: z.string().min(4).max(100) }),
+  endpoint: pgText().max(2000).pipe(z.url()),
+  keys: z.strictObject({ p256dh: pgText().min(10).max(200), auth: pgText().min(4).max(100) }),
   expirationTime: z.number().nullable().optional(),
 });
 
@@ -50,7 +50,7 @@ export async function registerNotificationRoutes(root: FastifyInstance, ctx: App
         summary: "My notifications, newest first",
         querystring: z.strictObject({
           unread: z.enum(["true", "false"]).optional(),
-          cursor: z.string().max(200).optional(),
+          cursor: pgText().max(200).optional(),
           limit: z.coerce.number().int().min(1).max(100).default(30),
         }),
       },
@@ -60,7 +60,8 @@ export async function registerNotificationRoutes(root: FastifyInstance, ctx: App
       const visible = visibleNotificationSql(actor);
       const where: SQL[] = [eq(notifications.userId, actor.id), visible];
       if (req.query.unread === "true") where.push(isNull(notifications.readAt));
-      if (req.query.cursor) where.push(lt(notifications.id, decodeCursor(req.query.cursor, isIdCursor).id));
+      if (req.query.cursor)
+        where.push(lt(notifications.id, decodeCursor(req.query.cursor, isNotificationCursor).id));
       const rows = await db
         .select()
         .from(notifications)
@@ -82,7 +83,7 @@ export async function registerNotificationRoutes(root: FastifyInstance, ctx: App
 
   app.post(
     "/api/notifications/:id/read",
-    { schema: { tags: ["notifications"], summary: "Mark one notification read", params: ZId } },
+    { schema: { tags: ["notifications"], summary: "Mark one notification read", params: ZIdParams } },
     async (req) => {
       const actor = await auth.require(req);
       const [row] = await db
@@ -175,7 +176,7 @@ export async function registerNotificationRoutes(root: FastifyInstance, ctx: App
       schema: {
         tags: ["notifications"],
         summary: "Unregister a browser from web push",
-        body: z.strictObject({ endpoint: z.string().max(2000) }),
+        body: z.strictObject({ endpoint: pgText().max(2000) }),
       },
     },
     async (req, reply) => {
@@ -187,7 +188,13 @@ export async function registerNotificationRoutes(root: FastifyInstance, ctx: App
 
   app.post(
     "/api/tickets/:id/watch",
-    { schema: { tags: ["notifications"], summary: "Follow a ticket (get its notifications)", params: ZId } },
+    {
+      schema: {
+        tags: ["notifications"],
+        summary: "Follow a ticket (get its notifications)",
+        params: ZIdParams,
+      },
+    },
     async (req) => {
       const actor = await auth.require(req);
       await loadVisibleTicket(db, actor, req.params.id);
@@ -200,7 +207,7 @@ export async function registerNotificationRoutes(root: FastifyInstance, ctx: App
   );
   app.delete(
     "/api/tickets/:id/watch",
-    { schema: { tags: ["notifications"], summary: "Stop following a ticket", params: ZId } },
+    { schema: { tags: ["notifications"], summary: "Stop following a ticket", params: ZIdParams } },
     async (req) => {
       const actor = await auth.require(req);
       await db
@@ -219,9 +226,9 @@ export async function registerNotificationRoutes(root: FastifyInstance, ctx: App
         querystring: z.strictObject({
           status: z.enum(["queued", "sending", "sent", "failed", "retrying", "skipped"]).optional(),
           channel: z.enum(["email", "in_app", "web_push", "telegram"]).optional(),
-          event_id: z.coerce.number().int().positive().optional(),
-          ticket_id: z.coerce.number().int().positive().optional(),
-          cursor: z.string().max(200).optional(),
+          event_id: ZBigId.optional(),
+          ticket_id: ZBigId.optional(),
+          cursor: pgText().max(200).optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
       },
@@ -234,7 +241,8 @@ export async function registerNotificationRoutes(root: FastifyInstance, ctx: App
       if (q.channel) where.push(eq(notificationDeliveries.channel, q.channel));
       if (q.event_id) where.push(eq(notificationDeliveries.eventId, q.event_id));
       if (q.ticket_id) where.push(eq(notificationDeliveries.ticketId, q.ticket_id));
-      if (q.cursor) where.push(lt(notificationDeliveries.id, decodeCursor(q.cursor, isIdCursor).id));
+      if (q.cursor)
+        where.push(lt(notificationDeliveries.id, decodeCursor(q.cursor, isNotificationCursor).id));
       const rows = await db
         .select({ d: notificationDeliveries, email: users.email })
         .from(notificationDeliveries)

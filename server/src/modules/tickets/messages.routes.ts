@@ -1,13 +1,26 @@
-import { LIMITS, ZCreateMessageRequest, ZUpdateMessageRequest } from "@helpdesk/contracts";
+import {
+  LIMITS,
+  pgText,
+  ZBigId,
+  ZCreateMessageRequest,
+  ZPatchMessageRequest,
+  ZUpdateMessageRequest,
+} from "@helpdesk/contracts";
 import { and, eq } from "drizzle-orm";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { ticketEvents, ticketMessages } from "../../platform/db/schema/index.js";
 import { createForbiddenError, createValidationError } from "../../platform/errors.js";
 import { runIdempotent } from "../../platform/idempotency.js";
-import { storeUploadedFile } from "../attachments/attachments.usecases.js";
+import { openMultipartReader } from "../attachments/attachments.multipart.js";
+import {
+  discardReceivedFiles,
+  insertAttachmentRows,
+  receiveUploadedFile,
+  type TReceivedFile,
+} from "../attachments/attachments.usecases.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { listTicketMessages } from "./messages.repository.js";
 import { createMessageNotFoundError, createNoteNotFoundError } from "./tickets.errors.js";
@@ -15,12 +28,8 @@ import { canSeeInternalNotes } from "./tickets.policies.js";
 import { idempotencyKey, loadVisibleTicket } from "./tickets.routes.js";
 import { addMessage, type TOutbox } from "./tickets.usecases.js";
 
-const ZMessageIdParams = z.strictObject({
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
-const ZMessageListQuery = z.strictObject({
-  ticket_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
+const ZMessageIdParams = z.strictObject({ id: ZBigId });
+const ZMessageListQuery = z.strictObject({ ticket_id: ZBigId });
 
 /**
  * Seed S4's `/messages/` (public replies) and `/notes/` (internal, staff only) CRUD. A message
@@ -83,23 +92,32 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
       },
       async (req, reply) => {
         const actor = await requireActor(req);
-        const body = req.isMultipart() ? await readMultipartMessage(ctx, actor, req) : req.body;
+        const form = req.isMultipart() ? await readMultipartMessage(ctx, req, reply) : undefined;
+        const body = form?.fields ?? req.body;
         if (!body) throw createValidationError([{ path: "body", message: "required" }]);
+        const files = form?.files ?? [];
         const outbox: TOutbox = [];
         const result = await runIdempotent(
           db,
           { userId: actor.id, scope: `${kind}.create`, key: idempotencyKey(req) },
           async (tx) => {
+            // The files' rows are written with the message: a failed message leaves none behind.
+            const uploaded = await insertAttachmentRows(tx, actor, files);
             const id = await addMessage(tx, outbox, actor, {
               ticketId: body.ticket_id,
               text: body.text,
               isInternal,
-              attachmentIds: body.attachment_ids,
+              attachmentIds: [...body.attachment_ids, ...uploaded.map((a) => a.id)],
             });
             const [m] = await listTicketMessages(tx, actor, { messageId: id });
             return { statusCode: 201, body: m };
           },
-        );
+        ).catch(async (error: unknown) => {
+          await discardReceivedFiles(ctx, files);
+          throw error;
+        });
+        // A replay answers with the first message; these files were not used.
+        if (result.replayed) await discardReceivedFiles(ctx, files);
         for (const e of outbox) bus.publish(e);
         return reply.status(result.statusCode).send(result.body);
       },
@@ -109,16 +127,19 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
       findOne(await requireActor(req), req.params.id),
     );
 
-    const editHandler = async (req: FastifyRequest<{ Params: { id: number }; Body: { text: string } }>) => {
+    const editHandler = async (req: FastifyRequest<{ Params: { id: number }; Body: { text?: string } }>) => {
       const actor = await requireActor(req);
       const m = await findOne(actor, req.params.id);
       if (m.author.id !== actor.id && actor.role !== "admin") {
         throw createForbiddenError(`${kind}.not_author`, "Only the author or an admin may edit this");
       }
+      const text = req.body.text;
+      // An empty PATCH changes nothing and writes nothing.
+      if (text === undefined) return m;
       await db.transaction(async (tx) => {
         await tx
           .update(ticketMessages)
-          .set({ body: req.body.text, updatedAt: new Date() })
+          .set({ body: text, updatedAt: new Date() })
           .where(eq(ticketMessages.id, m.id));
         await tx.insert(ticketEvents).values({
           ticketId: m.ticket_id,
@@ -137,9 +158,16 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
       });
       return findOne(actor, m.id);
     };
-    const editSchema = { tags: [kind], params: ZMessageIdParams, body: ZUpdateMessageRequest };
-    app.patch(`/api/${kind}/:id`, { schema: editSchema }, editHandler);
-    app.put(`/api/${kind}/:id`, { schema: editSchema }, editHandler);
+    app.patch(
+      `/api/${kind}/:id`,
+      { schema: { tags: [kind], params: ZMessageIdParams, body: ZPatchMessageRequest } },
+      editHandler,
+    );
+    app.put(
+      `/api/${kind}/:id`,
+      { schema: { tags: [kind], params: ZMessageIdParams, body: ZUpdateMessageRequest } },
+      editHandler,
+    );
 
     app.delete(
       `/api/${kind}/:id`,
@@ -169,29 +197,38 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
 }
 
 const ZMultipartFields = z.strictObject({
-  ticket_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  text: z.string().trim().min(1).max(LIMITS.messageMax),
+  ticket_id: ZBigId,
+  text: pgText().trim().min(1).max(LIMITS.messageMax),
 });
 
-/** Reads `ticket_id`, `text` and up to LIMITS.attachmentsPerItem files from a multipart body. */
-async function readMultipartMessage(ctx: AppContext, actor: TActor, req: FastifyRequest) {
+/**
+ * Reads `ticket_id`, `text` and up to LIMITS.attachmentsPerItem files from a multipart body. The
+ * files are in storage but have no rows yet; on any failure none is left behind.
+ */
+async function readMultipartMessage(ctx: AppContext, req: FastifyRequest, reply: FastifyReply) {
   const fields: Record<string, string> = {};
-  const attachmentIds: string[] = [];
-  for await (const part of req.parts({
+  const files: TReceivedFile[] = [];
+  const reader = openMultipartReader(req, reply, {
+    stallMs: ctx.config.timeouts.uploadStallMs,
     limits: { files: LIMITS.attachmentsPerItem, fileSize: LIMITS.uploadMaxBytes },
-  })) {
-    if (part.type === "file") {
-      const stored = await storeUploadedFile(ctx, actor, part);
-      attachmentIds.push(stored.id);
-    } else if (typeof part.value === "string") {
-      fields[part.fieldname] = part.value;
+  });
+  try {
+    for await (const part of reader.parts()) {
+      if (part.type === "file") files.push(await receiveUploadedFile(ctx, part, reader));
+      else if (typeof part.value === "string") fields[part.fieldname] = part.value;
+      reader.rest();
     }
+    const parsed = ZMultipartFields.safeParse(fields);
+    if (!parsed.success) {
+      throw createValidationError(
+        parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code })),
+      );
+    }
+    return { fields: { ...parsed.data, attachment_ids: [] as string[] }, files };
+  } catch (error) {
+    await discardReceivedFiles(ctx, files);
+    throw error;
+  } finally {
+    reader.close();
   }
-  const parsed = ZMultipartFields.safeParse(fields);
-  if (!parsed.success) {
-    throw createValidationError(
-      parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-    );
-  }
-  return { ...parsed.data, attachment_ids: attachmentIds };
 }

@@ -123,8 +123,14 @@ type TCursor = { id: number; w?: number; r?: number; c?: number };
 const isCursor = (v: unknown): v is TCursor => {
   if (typeof v !== "object" || v === null) return false;
   const c = v as TCursor;
-  const optionalNumber = (x: unknown) => x === undefined || (typeof x === "number" && Number.isFinite(x));
-  return Number.isSafeInteger(c.id) && optionalNumber(c.w) && optionalNumber(c.r) && optionalNumber(c.c);
+  // Ids and window bounds are compared with bigint columns: whole numbers in the exact range only.
+  const isId = (x: unknown) => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+  return (
+    isId(c.id) &&
+    (c.w === undefined || isId(c.w)) &&
+    (c.r === undefined || (typeof c.r === "number" && Number.isFinite(c.r))) &&
+    (c.c === undefined || c.c === 1)
+  );
 };
 
 const toDateBound = (value: string, end: boolean): Date => {

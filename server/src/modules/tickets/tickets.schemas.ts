@@ -1,8 +1,7 @@
+import { ZBigId } from "@helpdesk/contracts";
 import { z } from "zod";
 
-export const ZTicketIdParams = z.strictObject({
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
+export const ZTicketIdParams = z.strictObject({ id: ZBigId });
 
 const ZRef = z.object({ id: z.number(), slug: z.string().nullable(), name: z.string().nullable() });
 const ZPersonRef = z.object({ id: z.number(), name: z.string().nullable(), email: z.string().nullable() });

@@ -1,42 +1,38 @@
-import { LIMITS, ROLES, ZCreateUserRequest, ZUpdateUserRequest } from "@helpdesk/contracts";
+import {
+  INT4_MAX,
+  LIMITS,
+  pgText,
+  ROLES,
+  ZCreateUserRequest,
+  ZId,
+  ZUpdateUserRequest,
+} from "@helpdesk/contracts";
 import { and, asc, eq, gt, ilike, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { userDepartments, users } from "../../platform/db/schema/index.js";
-import { decodeCursor, encodeCursor } from "../../platform/http.js";
+import { decodeCursor, encodeCursor, isIdCursor } from "../../platform/http.js";
 import { accessChanged } from "../auth/auth.guard.js";
 import { createUserNotFoundError } from "./users.errors.js";
 import { presentUser } from "./users.presenter.js";
 import { findDepartmentIds, findUserById } from "./users.repository.js";
 import { createUser, updateUser } from "./users.usecases.js";
 
-const ZIdParams = z.strictObject({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 31 - 1),
-});
+const ZIdParams = z.strictObject({ id: ZId });
 const ZUserListQuery = z.strictObject({
   role: z.enum(ROLES).optional(),
-  q: z.string().trim().max(LIMITS.searchQueryMax).optional(),
+  q: pgText().trim().max(LIMITS.searchQueryMax).optional(),
   is_active: z
     .enum(["true", "false"])
     .transform((v) => v === "true")
     .optional(),
-  department_id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 31 - 1)
-    .optional(),
+  department_id: ZId.optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: pgText().max(200).optional(),
 });
-const isIdCursor = (v: unknown): v is { id: number } =>
-  typeof v === "object" && v !== null && Number.isInteger((v as { id?: unknown }).id);
+const isUserCursor = isIdCursor(INT4_MAX);
 
 export async function registerUserRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -72,7 +68,7 @@ export async function registerUserRoutes(root: FastifyInstance, ctx: AppContext)
           ),
         );
       }
-      if (q.cursor) where.push(gt(users.id, decodeCursor(q.cursor, isIdCursor).id));
+      if (q.cursor) where.push(gt(users.id, decodeCursor(q.cursor, isUserCursor).id));
       const rows = await db
         .select()
         .from(users)

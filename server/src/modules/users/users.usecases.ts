@@ -11,7 +11,12 @@ import {
   createUnknownDepartmentsError,
   createUserNotFoundError,
 } from "./users.errors.js";
-import { findMissingDepartments, findUserByEmail, replaceUserDepartments } from "./users.repository.js";
+import {
+  findMissingDepartments,
+  findUserByEmail,
+  findUserById,
+  replaceUserDepartments,
+} from "./users.repository.js";
 
 /** An admin adds an employee (any role) with departments. */
 export async function createUser(db: Db, input: TCreateUserRequest) {
@@ -50,6 +55,21 @@ export async function updateUser(db: Db, actor: TActor, userId: number, input: T
   }
   if (input.password) assertStrongPassword(input.password, { email: input.email });
   const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  const changes = {
+    name: input.name,
+    email: input.email,
+    role: input.role,
+    language: input.language,
+    isActive: input.is_active,
+    deactivatedAt: input.is_active === false ? new Date() : input.is_active === true ? null : undefined,
+    passwordHash,
+  };
+  // An empty PATCH changes nothing and writes nothing.
+  if (Object.values(changes).every((v) => v === undefined) && input.department_ids === undefined) {
+    const user = await findUserById(db, userId);
+    if (!user) throw createUserNotFoundError();
+    return user;
+  }
   const user = await db.transaction(async (tx) => {
     if (input.email) {
       const other = await findUserByEmail(tx, input.email);
@@ -57,16 +77,7 @@ export async function updateUser(db: Db, actor: TActor, userId: number, input: T
     }
     const [row] = await tx
       .update(users)
-      .set({
-        name: input.name,
-        email: input.email,
-        role: input.role,
-        language: input.language,
-        isActive: input.is_active,
-        deactivatedAt: input.is_active === false ? new Date() : input.is_active === true ? null : undefined,
-        passwordHash,
-        updatedAt: new Date(),
-      })
+      .set({ ...changes, updatedAt: new Date() })
       .where(eq(users.id, userId))
       .returning();
     if (!row) throw createUserNotFoundError();
