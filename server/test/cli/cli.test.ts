@@ -42,7 +42,7 @@ describe.skipIf(process.env.TEST_DB === "postgres")("helpdesk CLI", () => {
     expect(res.stderr).toContain("DATABASE_URL");
   });
 
-  it("migrates, creates an admin, seeds a demo, and the server serves it", { timeout: 120_000 }, async () => {
+  it("migrates, creates an admin, seeds a demo, and the server serves it", { timeout: 300_000 }, async () => {
     expect((await run(["migrate"])).stdout).toContain("Migrations applied");
     const weak = await run(["create-admin", "--email", "boss@example.com", "--password", "short"]);
     expect(weak.code).toBe(2);
