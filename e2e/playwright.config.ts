@@ -2,6 +2,17 @@ import { defineConfig, devices } from "@playwright/test";
 import { E2E_BASE_URL } from "./fixtures/env.js";
 
 /**
+ * Specs that change a setting of the whole server (the corporate e-mail domain of sign-up, the
+ * SMTP server). Every other spec owns its data (its own department, queue, users), but these
+ * cannot: two copies of one of them at once (`--repeat-each`, a retry next to the first run)
+ * would overwrite each other's setting. Their project runs them one at a time, next to the rest.
+ */
+const SERVER_SETTINGS = [
+  /specs\/auth\/register-sign-in-sign-out\.spec\.ts$/,
+  /specs\/admin\/email-settings\.spec\.ts$/,
+];
+
+/**
  * Browser tests against the real built server (`npm run build` first) on a fresh embedded
  * database started by `global-setup.ts`. Chromium is Debian's, not a Playwright download.
  */
@@ -17,6 +28,10 @@ export default defineConfig({
   timeout: 30_000,
   expect: { timeout: 7_000 },
   reporter: [["list"], ["html", { outputFolder: "playwright-report", open: "never" }]],
+  projects: [
+    { name: "server-settings", testMatch: SERVER_SETTINGS, workers: 1 },
+    { name: "app", testIgnore: SERVER_SETTINGS },
+  ],
   use: {
     ...devices["Desktop Chrome"],
     baseURL: E2E_BASE_URL,
