@@ -11,6 +11,8 @@ test.describe("#tickets.update on the board, #messages.create, #tickets.execute"
     seed,
     signIn,
   }) => {
+    // Two browsers, each loading several screens.
+    test.slow();
     const requester = await seed.user("requester");
     const executor = await seed.user("executor");
     const ticket = await seed.ticket(requester, { title: `Laptop does not charge ${uniq()}` });

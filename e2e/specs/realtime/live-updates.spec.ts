@@ -79,6 +79,8 @@ test.describe("#realtime live updates over the WebSocket", () => {
     seed,
     signIn,
   }) => {
+    // Two browsers, each loading several screens.
+    test.slow();
     const requester = await seed.user("requester");
     const executor = await seed.user("executor");
     const operator = await seed.user("operator");
