@@ -26,7 +26,8 @@ test.describe("#tickets.update on the board, #messages.create, #tickets.execute"
     await requesterPage.goto(`/tickets/${ticket.id}`);
     await expect(requesterPage.getByRole("heading", { level: 1, name: ticket.title })).toBeVisible();
     await expect(ticketHeader(requesterPage, ticket.id)).toContainText("Open");
-    // Live before the executor changes anything, so no change can slip in unseen.
+    // Loaded and live before the executor changes anything, so no change can slip in unseen.
+    await expect(requesterPage.getByText("No messages yet. Write the first reply below.")).toBeVisible();
     await waitForLive(requesterPage);
 
     await signIn(page, executor);

@@ -7,6 +7,13 @@ import { message } from "../../fixtures/ticket-page.js";
 /** Notification fan-out runs as a background job: allow it a little longer than a screen update. */
 const ARRIVAL = { timeout: 15_000 };
 
+/** The page's first answer to its unread-notifications query (the bell and the title read it). */
+function unreadListLoaded(page: Page): Promise<unknown> {
+  return page.waitForResponse(
+    (r) => r.url().includes("/api/notifications/?unread=true") && r.request().method() === "GET",
+  );
+}
+
 /**
  * The title is `title` and keeps it for longer than one blink (1 s): every change of the title
  * in that time is recorded in the page, and each must be `title` again. (A single look after a
@@ -47,8 +54,12 @@ test.describe("#notifications in the browser tab", () => {
       .toBeGreaterThan(0);
     await requesterApi.post("/api/notifications/read-all/", {});
     await signIn(page, requester);
+    // The unread list has loaded and the page is live before the message: a notification pushed
+    // while the first load of the unread list is still in flight would not refresh it.
+    let unreadLoaded = unreadListLoaded(page);
     await page.goto("/my");
     await expect(page.getByRole("link", { name: ticket.title })).toBeVisible();
+    await unreadLoaded;
     await waitForLive(page);
     const bell = page.getByRole("button", { name: /^Notifications/ });
     await expect(bell).toHaveAccessibleName("Notifications");
@@ -81,7 +92,10 @@ test.describe("#notifications in the browser tab", () => {
     await expect(bell).toHaveAccessibleName("Notifications");
 
     // A second message while I am elsewhere: opening the ticket (not the centre) resets it.
+    unreadLoaded = unreadListLoaded(page);
     await page.goto("/my");
+    await expect(page.getByRole("link", { name: ticket.title })).toBeVisible();
+    await unreadLoaded;
     await waitForLive(page);
     await seed.message(executor, ticket.id, "Did that help?");
     await expect(page).toHaveTitle(`(1) #${ticket.id} New message — Helpdesk`, ARRIVAL);

@@ -28,17 +28,19 @@ test.describe("#realtime live updates over the WebSocket", () => {
     await expect(card(column(page, "Open"), filed)).toBeVisible();
     await expectNoReload(page);
 
-    // The queue list updates the same way.
+    // The queue list updates the same way. Its ticket row, not the board's card (the board stays
+    // on screen while the list's code loads), shows the list has loaded before the next ticket.
     await page
       .getByRole("navigation", { name: "Main navigation" })
       .getByRole("link", { name: "Queues" })
       .click();
-    await expect(page.getByRole("link", { name: title })).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "Queues" })).toBeVisible();
+    await expect(page.getByRole("table").getByRole("link", { name: title })).toBeVisible();
     await waitForLive(page);
     await markNoReload(page);
     const other = `Scanner stopped sending e-mails ${uniq()}`;
     await seed.ticket(requester, { title: other });
-    await expect(page.getByRole("link", { name: other })).toBeVisible();
+    await expect(page.getByRole("table").getByRole("link", { name: other })).toBeVisible();
     await expectNoReload(page);
   });
 
@@ -54,6 +56,8 @@ test.describe("#realtime live updates over the WebSocket", () => {
     await signIn(page, requester);
     await page.goto(`/tickets/${ticket.id}`);
     await expect(page.getByRole("heading", { level: 1, name: ticket.title })).toBeVisible();
+    // The conversation has loaded (a reply pushed while it is still loading would be lost).
+    await expect(page.getByText("No messages yet. Write the first reply below.")).toBeVisible();
     await waitForLive(page);
     await markNoReload(page);
 
