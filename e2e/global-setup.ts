@@ -20,7 +20,11 @@ function assertPortFree(port: number): Promise<void> {
   });
 }
 
-async function waitForHealth(child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
+/**
+ * A fresh embedded database is created and migrated at start: about 20 s on two cores that are
+ * busy with other work, and up to a minute when they are saturated.
+ */
+async function waitForHealth(child: ChildProcess, output: () => string, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "@playwright/test";
+import { uniq } from "../fixtures/api.js";
 import { expect, test } from "../fixtures/test.js";
 
 const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../screenshots");
@@ -30,10 +31,14 @@ test.describe("screenshots of the main screens", () => {
   for (const theme of ["light", "dark"] as const) {
     test(`the main screens render in the ${theme} theme`, async ({ page, seed, signIn }) => {
       test.slow();
-      const requester = await seed.user("requester", { name: "Maria Ivanova", theme });
-      const executor = await seed.user("executor", { name: "Pavel Smirnov", theme });
-      const operator = await seed.user("operator", { name: "Olga Kuznetsova", theme });
-      const admin = await seed.user("admin", { name: "Anton Admin", theme });
+      // The people of this test share an e-mail domain of their own: the admin's user list is
+      // searched for it. The staff work only this test's queue (`seed.desk()`), so the lists and
+      // the board show only the tickets below, whatever other specs file meanwhile.
+      const emailDomain = `shots-${uniq()}.example.com`;
+      const requester = await seed.user("requester", { name: "Maria Ivanova", theme, emailDomain });
+      const executor = await seed.user("executor", { name: "Pavel Smirnov", theme, emailDomain });
+      const operator = await seed.user("operator", { name: "Olga Kuznetsova", theme, emailDomain });
+      const admin = await seed.user("admin", { name: "Anton Admin", theme, emailDomain });
       const talk = await seed.ticket(requester, {
         title: "Outlook asks for the password every morning",
         description: "Since the update on Monday Outlook asks for my password each time I open it.",
@@ -73,13 +78,18 @@ test.describe("screenshots of the main screens", () => {
 
       await signIn(page, operator);
       await page.goto("/tickets");
-      await expect(page.getByRole("link", { name: talk.title }).first()).toBeVisible();
+      await expect(page.getByRole("link", { name: talk.title })).toBeVisible();
+      await expect(page.getByRole("link", { name: queued.title })).toBeVisible();
       await shot(page, "all-tickets", theme);
 
       await signIn(page, admin);
       await page.goto("/admin/users");
       await expect(page.getByRole("tab", { name: "Users", selected: true })).toBeVisible();
+      // The list pages through every user of the server: search it for this test's people.
+      await page.getByRole("textbox", { name: "Search by name or e-mail" }).fill(emailDomain);
       await expect(page.getByText(operator.email)).toBeVisible();
+      // The header row and this test's four people: the search is applied.
+      await expect(page.getByRole("table").getByRole("row")).toHaveCount(5);
       await shot(page, "admin-users", theme);
       await page.goto("/profile");
       await expect(page.getByRole("heading", { name: "Profile" })).toBeVisible();

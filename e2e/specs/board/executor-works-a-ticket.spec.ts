@@ -1,5 +1,6 @@
+import { uniq } from "../../fixtures/api.js";
 import { card, column, moveWithKeyboard } from "../../fixtures/board.js";
-import { awaitOthersChanges } from "../../fixtures/live.js";
+import { awaitOthersChanges, waitForLive } from "../../fixtures/live.js";
 import { expect, test } from "../../fixtures/test.js";
 import { message, ticketHeader } from "../../fixtures/ticket-page.js";
 
@@ -10,9 +11,11 @@ test.describe("#tickets.update on the board, #messages.create, #tickets.execute"
     seed,
     signIn,
   }) => {
+    // Two browsers, each loading several screens.
+    test.slow();
     const requester = await seed.user("requester");
     const executor = await seed.user("executor");
-    const ticket = await seed.ticket(requester, { title: `Laptop does not charge ${Date.now()}` });
+    const ticket = await seed.ticket(requester, { title: `Laptop does not charge ${uniq()}` });
     await seed.assign(ticket.id, executor);
     const answer = "Replaced the charger; it charges again.";
 
@@ -23,6 +26,9 @@ test.describe("#tickets.update on the board, #messages.create, #tickets.execute"
     await requesterPage.goto(`/tickets/${ticket.id}`);
     await expect(requesterPage.getByRole("heading", { level: 1, name: ticket.title })).toBeVisible();
     await expect(ticketHeader(requesterPage, ticket.id)).toContainText("Open");
+    // Loaded and live before the executor changes anything, so no change can slip in unseen.
+    await expect(requesterPage.getByText("No messages yet. Write the first reply below.")).toBeVisible();
+    await waitForLive(requesterPage);
 
     await signIn(page, executor);
     await page.goto("/board?assignee_id=me");

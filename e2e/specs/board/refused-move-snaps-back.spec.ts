@@ -1,3 +1,4 @@
+import { uniq } from "../../fixtures/api.js";
 import { card, column, moveWithMouse } from "../../fixtures/board.js";
 import { expect, test } from "../../fixtures/test.js";
 
@@ -10,11 +11,11 @@ test.describe("#tickets.update refused on the board", () => {
     const requester = await seed.user("requester");
     const colleague = await seed.user("executor");
     const executor = await seed.user("executor");
-    const ticket = await seed.ticket(requester, { title: `Colleague's ticket ${Date.now()}` });
+    const ticket = await seed.ticket(requester, { title: `Colleague's ticket ${uniq()}` });
     await seed.assign(ticket.id, colleague);
     await signIn(page, executor);
 
-    // The executor sees the Service desk queue, so the colleague's card is on their board.
+    // Both executors work this test's queue (`seed.desk()`), so the colleague's card is on the board.
     await page.goto(`/board?assignee_id=${colleague.id}`);
     const openCard = card(column(page, "Open"), ticket);
     await expect(openCard).toBeVisible();

@@ -7,6 +7,8 @@ test.describe("#auth.profile preferences from the header", () => {
     seed,
     signIn,
   }) => {
+    // Two browsers, each loading several screens.
+    test.slow();
     const requester = await seed.user("requester");
     await signIn(page, requester);
     const html = page.locator("html");

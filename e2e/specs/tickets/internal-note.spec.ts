@@ -9,6 +9,8 @@ test.describe("#notes.create", () => {
     seed,
     signIn,
   }) => {
+    // Two browsers, each loading several screens.
+    test.slow();
     const requester = await seed.user("requester");
     const executor = await seed.user("executor");
     const ticket = await seed.ticket(requester);
