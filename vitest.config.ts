@@ -16,7 +16,7 @@ export default defineConfig({
           include: ["server/test/**/*.test.ts"],
           environment: "node",
           testTimeout: 30_000,
-          hookTimeout: 60_000,
+          hookTimeout: 120_000,
           // PGlite is single-threaded WASM; two workers keep both cores busy without thrashing.
           maxWorkers: 2,
           minWorkers: 1,

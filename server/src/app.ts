@@ -36,7 +36,7 @@ import { createArchiveSweepJob } from "./modules/tickets/tickets.jobs.js";
 import { registerTicketRoutes } from "./modules/tickets/tickets.routes.js";
 import { ensureFirstAdmin } from "./modules/users/users.admin.js";
 import { registerUserRoutes } from "./modules/users/users.routes.js";
-import { createLocalBus, createRedisBus } from "./platform/bus.js";
+import { createLocalBus, createRedisBus, type TDomainEvent } from "./platform/bus.js";
 import { ConfigError, type TConfig } from "./platform/config.js";
 import { type Database, openDatabase } from "./platform/db/index.js";
 import { isAppError } from "./platform/errors.js";
@@ -100,10 +100,14 @@ export async function createServer(
     if (created) logger.info({ email: config.adminEmail }, "created the first admin from ADMIN_EMAIL");
   }
 
-  ctx.bus.subscribe((event) => {
+  const dropCaches = (event: TDomainEvent) => {
     if (event.type === ACCESS_CHANGED) ctx.auth.forget((event.data?.user_id as number | null) ?? undefined);
     if (event.type === CATALOG_CHANGED) ctx.catalog.invalidate();
-  });
+  };
+  // Every instance's changes (through Redis), and this process's own at once: with Redis, the
+  // round trip would leave a moment in which the next request still sees the old queue list.
+  ctx.bus.subscribe(dropCaches);
+  ctx.bus.subscribeOwn(dropCaches);
 
   const jobDefinitions: JobDefinition[] = [
     createArchiveSweepJob(ctx),

@@ -15,6 +15,20 @@ export function getRealtimeClient(): RealtimeClient {
 const INVALIDATE_DELAY_MS = 150;
 
 /**
+ * Marks queries stale and refetches the ones on screen. A query still doing its first fetch is
+ * cancelled first: TanStack Query would otherwise join that fetch, which may have read the data
+ * before the change, and the change would never show.
+ */
+async function refreshQueries(queryClient: QueryClient, queryKey: readonly unknown[]) {
+  const loading = queryClient
+    .getQueryCache()
+    .findAll({ queryKey })
+    .filter((q) => q.state.fetchStatus === "fetching" && q.state.data === undefined);
+  await Promise.all(loading.map((q) => queryClient.cancelQueries({ queryKey: q.queryKey, exact: true })));
+  await queryClient.invalidateQueries({ queryKey });
+}
+
+/**
  * Keeps the socket open while mounted (put it once in the signed-in app shell) and refreshes
  * TanStack Query data when tickets change: the lists (`["tickets", …]`, which the board uses
  * too) and the changed ticket (`["ticket", id]` and by prefix its `messages` and `history`).
@@ -41,11 +55,11 @@ export function useRealtimeConnection(
     const flush = () => {
       timer = null;
       if (everything) {
-        void queryClient.invalidateQueries({ queryKey: ["ticket"] });
+        void refreshQueries(queryClient, ["ticket"]);
       } else {
-        for (const id of dirtyTickets) void queryClient.invalidateQueries({ queryKey: ["ticket", id] });
+        for (const id of dirtyTickets) void refreshQueries(queryClient, ["ticket", id]);
       }
-      void queryClient.invalidateQueries({ queryKey: ["tickets"] });
+      void refreshQueries(queryClient, ["tickets"]);
       dirtyTickets.clear();
       everything = false;
     };
@@ -74,7 +88,7 @@ export function useRealtimeConnection(
         schedule();
       }),
       client.on("notification", (m) => {
-        void queryClient.invalidateQueries({ queryKey: ["notifications"] });
+        void refreshQueries(queryClient, ["notifications"]);
         onNotification.current?.(m.notification);
       }),
     ];
