@@ -16,7 +16,11 @@ export type TLanguage = (typeof LANGUAGES)[number];
 export const THEMES = ["system", "light", "dark"] as const;
 export type TTheme = (typeof THEMES)[number];
 
-/** Kinds of rows in a ticket's history. */
+/**
+ * What can happen to a ticket: the one name of each event, used alike by its history row
+ * (`ticket_events.type`), the event bus, the WebSocket `event_type` and processors. All but
+ * `deleted` (the ticket and its history are gone) have a history row.
+ */
 export const TICKET_EVENT_TYPES = [
   "created",
   "updated",
@@ -25,9 +29,12 @@ export const TICKET_EVENT_TYPES = [
   "unassigned",
   "message",
   "note",
+  "message_edited",
+  "message_deleted",
   "attachment",
   "archived",
   "unarchived",
+  "deleted",
 ] as const;
 export type TTicketEventType = (typeof TICKET_EVENT_TYPES)[number];
 

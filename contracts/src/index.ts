@@ -1,3 +1,5 @@
 export * from "./enums.js";
+export * from "./events.js";
 export * from "./limits.js";
+export * from "./realtime.js";
 export * from "./schemas.js";

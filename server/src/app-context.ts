@@ -8,6 +8,7 @@ import type { EventBus } from "./platform/bus.js";
 import type { TConfig } from "./platform/config.js";
 import type { Database, Db } from "./platform/db/index.js";
 import type { JobRunner } from "./platform/jobs.js";
+import type { ProcessorRegistry } from "./platform/processors.js";
 import type { FileStorage } from "./platform/storage.js";
 
 /** What route plugins, use-cases and jobs get: the process's parts, passed explicitly. */
@@ -17,6 +18,8 @@ export type AppContext = {
   database: Database;
   db: Db;
   bus: EventBus;
+  /** What reacts to committed events: real time, notifications, caches (see platform/processors). */
+  processors: ProcessorRegistry;
   storage: FileStorage;
   jobs: JobRunner;
   tokens: TokenService;

@@ -15,18 +15,18 @@ import { closeTransports } from "./channels/email/email.mailer.js";
 import { registerEmailAdminRoutes } from "./channels/email/email.routes.js";
 import { ensureEnvMailbox, startImapWorker } from "./channels/email/imap.worker.js";
 import { registerAttachmentRoutes } from "./modules/attachments/attachments.routes.js";
-import { ACCESS_CHANGED, createAuthGuard } from "./modules/auth/auth.guard.js";
+import { createAuthGuard } from "./modules/auth/auth.guard.js";
 import { createThrottleCleanupJob } from "./modules/auth/auth.jobs.js";
 import { registerAuthRoutes } from "./modules/auth/auth.routes.js";
 import { createSignInThrottle } from "./modules/auth/auth.throttle.js";
 import { createTokenService } from "./modules/auth/auth.tokens.js";
-import { CATALOG_CHANGED, createCatalogCache } from "./modules/catalog/catalog.cache.js";
+import { createCatalogCache } from "./modules/catalog/catalog.cache.js";
 import { registerCatalogRoutes } from "./modules/catalog/catalog.routes.js";
 import { seedReferenceData } from "./modules/catalog/catalog.seed.js";
 import { createSettingsService } from "./modules/catalog/settings.service.js";
 import {
   createNotificationJobs,
-  subscribeNotificationFanOut,
+  createNotificationProcessor,
 } from "./modules/notifications/notifications.jobs.js";
 import { registerNotificationRoutes } from "./modules/notifications/notifications.routes.js";
 import { registerRealtimeRoutes } from "./modules/realtime/realtime.routes.js";
@@ -48,6 +48,7 @@ import {
 } from "./platform/http.js";
 import { type JobDefinition, type JobRunner, startJobRunner } from "./platform/jobs.js";
 import { httpRequestDuration } from "./platform/metrics.js";
+import { createProcessorRegistry, type Processor } from "./platform/processors.js";
 import { installSecurityHeaders } from "./platform/security-headers.js";
 import { createLocalStorage } from "./platform/storage.js";
 
@@ -72,12 +73,14 @@ export async function createServer(
   await seedReferenceData(database.db);
 
   const tokens = createTokenService(config.appSecret);
+  const bus = config.redisUrl ? await createRedisBus(config.redisUrl, { logger }) : createLocalBus();
   const ctx: AppContext = {
     config,
     logger,
     database,
     db: database.db,
-    bus: config.redisUrl ? await createRedisBus(config.redisUrl, { logger }) : createLocalBus(),
+    bus,
+    processors: createProcessorRegistry(bus, logger),
     storage: await createLocalStorage(config.dataDir),
     jobs: undefined as unknown as JobRunner,
     tokens,
@@ -101,13 +104,17 @@ export async function createServer(
   }
 
   const dropCaches = (event: TDomainEvent) => {
-    if (event.type === ACCESS_CHANGED) ctx.auth.forget((event.data?.user_id as number | null) ?? undefined);
-    if (event.type === CATALOG_CHANGED) ctx.catalog.invalidate();
+    if (event.type === "access_changed") ctx.auth.forget(event.userId ?? undefined);
+    if (event.type === "catalog_changed") ctx.catalog.invalidate();
+  };
+  const caches: Omit<Processor, "name" | "delivery"> = {
+    events: ["access_changed", "catalog_changed"],
+    handle: dropCaches,
   };
   // Every instance's changes (through Redis), and this process's own at once: with Redis, the
   // round trip would leave a moment in which the next request still sees the old queue list.
-  ctx.bus.subscribe(dropCaches);
-  ctx.bus.subscribeOwn(dropCaches);
+  ctx.processors.register({ ...caches, name: "caches", delivery: "every_instance" });
+  ctx.processors.register({ ...caches, name: "caches.own", delivery: "once" });
 
   const jobDefinitions: JobDefinition[] = [
     createArchiveSweepJob(ctx),
@@ -124,7 +131,7 @@ export async function createServer(
           isWorker: config.services.includes("worker"),
         });
 
-  subscribeNotificationFanOut(ctx);
+  ctx.processors.register(createNotificationProcessor(ctx));
   await ensureEnvMailbox(ctx);
   // Inbound mail is read by worker processes only; tests start the reader themselves.
   const imapWorker =
@@ -146,6 +153,7 @@ export async function createServer(
       await imapWorker?.stop();
       closeTransports();
       await ctx.jobs.stop();
+      ctx.processors.stop();
       await ctx.bus.close();
       if (!options.database) await database.close();
     },

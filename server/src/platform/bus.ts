@@ -1,17 +1,9 @@
 import { EventEmitter } from "node:events";
+import type { TDomainEvent } from "@helpdesk/contracts";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 
-/** A domain event published after its transaction commits. */
-export type TDomainEvent = {
-  type: string;
-  ticketId?: number;
-  /** The event row id in ticket_events, when there is one. */
-  eventId?: number;
-  actorId?: number | null;
-  data?: Record<string, unknown>;
-  at: string;
-};
+export type { TDomainEvent } from "@helpdesk/contracts";
 
 /**
  * The event bus: in-process by default. Subscribers (real-time hub, notifications) react to

@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
-import type { Db, DbOrTx } from "./db/index.js";
+import type { DbOrTx } from "./db/index.js";
 import { idempotencyKeys } from "./db/schema/index.js";
 import { AppError } from "./errors.js";
+import { type TEmit, type TUnitOfWorkDeps, withTx } from "./unit-of-work.js";
 
 export type TStoredResponse = { statusCode: number; body: unknown };
 
@@ -10,14 +11,16 @@ class ReplayError extends Error {}
 /**
  * Runs a create once per (user, scope, key). The key row is written in the same transaction
  * as the create, so a retry after a crash or a timeout either finds the first result or runs
- * the create for the first time; concurrent retries wait on the key's row and replay.
+ * the create for the first time; concurrent retries wait on the key's row and replay. The
+ * create's events are published once it commits; a replay publishes nothing.
  */
 export async function runIdempotent(
-  db: Db,
+  deps: TUnitOfWorkDeps,
   key: { userId: number; scope: string; key: string | undefined },
-  create: (tx: DbOrTx) => Promise<TStoredResponse>,
+  create: (tx: DbOrTx, emit: TEmit) => Promise<TStoredResponse>,
 ): Promise<TStoredResponse & { replayed: boolean }> {
-  if (!key.key) return { ...(await db.transaction(create)), replayed: false };
+  const { db } = deps;
+  if (!key.key) return { ...(await withTx(deps, create)), replayed: false };
   const idemKey = key.key;
   if (idemKey.length > 128 || !/^[\x21-\x7e]+$/.test(idemKey)) {
     throw new AppError("idempotency.bad_key", 400, "Idempotency-Key must be 1-128 visible ASCII characters");
@@ -38,14 +41,14 @@ export async function runIdempotent(
   const existing = await find();
   if (existing) return existing;
   try {
-    const result = await db.transaction(async (tx) => {
+    const result = await withTx(deps, async (tx, emit) => {
       const [claimed] = await tx
         .insert(idempotencyKeys)
         .values({ userId: key.userId, scope: key.scope, key: idemKey, statusCode: 0, response: {} })
         .onConflictDoNothing()
         .returning({ key: idempotencyKeys.key });
       if (!claimed) throw new ReplayError();
-      const response = await create(tx);
+      const response = await create(tx, emit);
       await tx
         .update(idempotencyKeys)
         .set({ statusCode: response.statusCode, response: response.body as object })

@@ -326,15 +326,50 @@ describe("#tickets status moves", () => {
         payload: { title: "Temp" },
       })
     ).json().id;
-    expect(
-      (await s.inject({ method: "DELETE", url: `/api/tickets/${t}/`, headers: opDesk.headers })).statusCode,
-    ).toBe(403);
+    const refused = await s.inject({ method: "DELETE", url: `/api/tickets/${t}/`, headers: opDesk.headers });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe("tickets.delete_forbidden");
     expect(
       (await s.inject({ method: "DELETE", url: `/api/tickets/${t}/`, headers: admin.headers })).statusCode,
     ).toBe(204);
     expect(
       (await s.inject({ method: "GET", url: `/api/tickets/${t}/`, headers: admin.headers })).statusCode,
     ).toBe(404);
+  });
+});
+
+describe("#tickets refusals say what was refused", () => {
+  it("gives each refusal its own code", async () => {
+    const t = (
+      await s.inject({
+        method: "POST",
+        url: "/api/tickets/",
+        headers: alice.headers,
+        payload: { title: "Codes" },
+      })
+    ).json().id;
+    const code = async (
+      method: "POST" | "PATCH",
+      url: string,
+      headers: Record<string, string>,
+      payload: object,
+    ) => {
+      const res = await s.inject({ method, url, headers, payload });
+      expect(res.statusCode, res.body).toBe(403);
+      return res.json().error.code as string;
+    };
+    expect(
+      await code("POST", "/api/tickets/", alice.headers, { title: "For someone", requester_id: admin.id }),
+    ).toBe("tickets.file_on_behalf_forbidden");
+    expect(await code("PATCH", `/api/tickets/${t}/`, alice.headers, { assignee_id: execDesk.id })).toBe(
+      "tickets.assign_forbidden",
+    );
+    expect(await code("POST", `/api/tickets/${t}/execute/`, execDesk.headers, {})).toBe(
+      "tickets.execute_forbidden",
+    );
+    expect(await code("PATCH", `/api/tickets/${t}/`, alice.headers, { priority_id: 1 })).toBe(
+      "tickets.edit_forbidden",
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForNotificationsIdle } from "../../src/modules/notifications/notifications.engine.js";
-import { createTicket, type TOutbox } from "../../src/modules/tickets/tickets.usecases.js";
+import { createTicket } from "../../src/modules/tickets/tickets.usecases.js";
 import type { TDomainEvent } from "../../src/platform/bus.js";
 import { startTestServer, type TTestServer } from "../helpers.js";
 import { startFakePushService } from "./fake-push.js";
@@ -18,7 +18,7 @@ beforeAll(async () => {
   s = await startTestServer();
   push = await startFakePushService();
   s.ctx.bus.subscribe((e) => {
-    if (e.type === "notification.created") published.push(e);
+    if (e.type === "notification_created") published.push(e);
   });
   requester = await s.actor("requester");
   operator = await s.actor("operator");
@@ -90,7 +90,7 @@ describe("#notifications engine", () => {
           (m: { to: string; subject: string }) => m.to === operator.email && m.subject.startsWith(`[#${id}]`),
         ),
     ).toBe(true);
-    expect(published.some((e) => (e.data as { user_id: number }).user_id === operator.id)).toBe(true);
+    expect(published.some((e) => e.type === "notification_created" && e.userId === operator.id)).toBe(true);
   });
 
   it("tells the executor and the requester about an assignment, never the operator who did it", async () => {
@@ -200,7 +200,7 @@ describe("#notifications engine", () => {
 
   it("fans an event out once, and the sweep finds events whose fast path was lost", async () => {
     // A ticket created without publishing (the process "died" right after the commit).
-    const outbox: TOutbox = [];
+    const emitted: TDomainEvent[] = [];
     const actor = {
       id: requester.id,
       role: "requester" as const,
@@ -213,9 +213,15 @@ describe("#notifications engine", () => {
       apiTokenId: null,
     };
     await s.ctx.db.transaction((tx) =>
-      createTicket(tx, outbox, actor, { title: "Потерянное событие", description: "", attachment_ids: [] }),
+      createTicket(tx, (e) => emitted.push(e), actor, {
+        title: "Потерянное событие",
+        description: "",
+        attachment_ids: [],
+      }),
     );
-    const eventId = outbox[0]!.eventId!;
+    const created = emitted[0];
+    if (created?.type !== "created") throw new Error("no created event");
+    const eventId = created.eventId!;
     expect(await deliveries(eventId)).toHaveLength(0);
     await s.ctx.jobs.runNow("notifications.sweep");
     const first = await deliveries(eventId);

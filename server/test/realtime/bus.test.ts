@@ -7,7 +7,7 @@ afterAll(async () => {
   for (const b of buses) await b.close();
 });
 
-const event = (type: string): TDomainEvent => ({ type, at: new Date().toISOString() });
+const event = (type: string): TDomainEvent => ({ type, at: new Date().toISOString() }) as TDomainEvent;
 const until = async (check: () => boolean) => {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
 };

@@ -127,6 +127,99 @@ describe("ticket events", () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
   });
 
+  it("tells open screens that a message was edited or deleted, with a history id, and notes only to staff", async () => {
+    const anna = await s.actor("requester");
+    const operator = await s.actor("operator");
+    const annaWs = await connect(anna.headers);
+    const opWs = await connect(operator.headers);
+    await Promise.all([subscribe(annaWs, ["tickets"]), subscribe(opWs, ["tickets"])]);
+    const ticketId = await createTicket(anna.headers);
+    const reply = await post("/api/messages/", operator.headers, { ticket_id: ticketId, text: "Draft" });
+    const note = await post("/api/notes/", operator.headers, { ticket_id: ticketId, text: "Secret" });
+
+    const edit = await s.inject({
+      method: "PATCH",
+      url: `/api/messages/${reply.id}/`,
+      headers: operator.headers,
+      payload: { text: "Final" },
+    });
+    expect(edit.statusCode).toBe(200);
+    const edited = await annaWs.next(isEvent(ticketId, "message_edited"));
+    expect(edited).toMatchObject({
+      id: expect.any(Number),
+      actor_id: operator.id,
+      data: { message_id: reply.id },
+    });
+
+    for (const url of [`/api/messages/${reply.id}/`, `/api/notes/${note.id}/`]) {
+      const res = await s.inject({ method: "DELETE", url, headers: operator.headers });
+      expect(res.statusCode).toBe(204);
+    }
+    const deleted = await annaWs.next(isEvent(ticketId, "message_deleted"));
+    expect(deleted).toMatchObject({
+      id: expect.any(Number),
+      data: { message_id: reply.id, is_internal: false },
+    });
+    const staffSaw = await opWs.next(
+      (m) =>
+        isEvent(ticketId, "message_deleted")(m) && (m.data as { message_id: number }).message_id === note.id,
+    );
+    expect(staffSaw.data).toMatchObject({ is_internal: true });
+    await annaWs.expectNone(
+      (m) =>
+        isEvent(ticketId, "message_deleted")(m) && (m.data as { message_id: number }).message_id === note.id,
+    );
+
+    // The history says what happened, under the same names.
+    const history = await s.inject({
+      method: "GET",
+      url: `/api/tickets/${ticketId}/history/`,
+      headers: operator.headers,
+    });
+    const types = history.json() as { type: string }[] | { results: { type: string }[] };
+    const list = Array.isArray(types) ? types : types.results;
+    expect(list.map((e) => e.type)).toEqual(expect.arrayContaining(["message_edited", "message_deleted"]));
+  });
+
+  it("publishes nothing for a change that was refused or rolled back", async () => {
+    const anna = await s.actor("requester");
+    const seen: string[] = [];
+    const stop = s.ctx.bus.subscribe((e) => seen.push(e.type));
+    try {
+      const ticketId = await createTicket(anna.headers);
+      seen.length = 0;
+      // Refused inside the transaction, after the ticket was locked.
+      const refused = await s.inject({
+        method: "PATCH",
+        url: `/api/tickets/${ticketId}/`,
+        headers: anna.headers,
+        payload: { status: "in_progress" },
+      });
+      expect(refused.statusCode).toBe(403);
+      // A message whose attachments are not the author's fails after the message row was written.
+      const bad = await s.inject({
+        method: "POST",
+        url: "/api/messages/",
+        headers: anna.headers,
+        payload: {
+          ticket_id: ticketId,
+          text: "with a file",
+          attachment_ids: ["00000000-0000-4000-8000-000000000000"],
+        },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(seen).toEqual([]);
+      const messages = await s.inject({
+        method: "GET",
+        url: `/api/messages/?ticket_id=${ticketId}`,
+        headers: anna.headers,
+      });
+      expect(messages.json().results).toEqual([]);
+    } finally {
+      stop();
+    }
+  });
+
   it("gives an operator only their departments' queues; an admin everything", async () => {
     const admin = await s.actor("admin");
     const dept = await post("/api/departments/", admin.headers, { name_ru: "Склад", name_en: "Warehouse" });
@@ -190,8 +283,10 @@ describe("ticket events", () => {
     const b = await s.actor("executor");
     const [aWs, bWs] = await Promise.all([connect(a.headers), connect(b.headers)]);
     s.ctx.bus.publish({
-      type: "notification.created",
-      data: { user_id: a.id, notification: { id: "n1", title: "Assigned to you" } },
+      type: "notification_created",
+      userId: a.id,
+      ticketId: null,
+      notification: { kind: "ticket_assigned", id: "n1", title: "Assigned to you" },
       at: new Date().toISOString(),
     });
     const n = await aWs.next((m) => m.type === "notification");

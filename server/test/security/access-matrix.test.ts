@@ -333,30 +333,24 @@ describe("access matrix", () => {
   it("never hands a socket a notification about a ticket its user may not see", async () => {
     const ws = await connect(people.reqA);
     s.ctx.bus.publish({
-      type: "notification.created",
+      type: "notification_created",
+      userId: people.reqA.id,
       ticketId: tB.id,
-      data: {
-        user_id: people.reqA.id,
-        notification: { id: 1, kind: "new_message", ticket_id: tB.id, title: "x", body: "кондиционер" },
-      },
+      notification: { id: 1, kind: "new_message", ticket_id: tB.id, title: "x", body: "кондиционер" },
       at: new Date().toISOString(),
     });
     s.ctx.bus.publish({
-      type: "notification.created",
+      type: "notification_created",
+      userId: people.reqA.id,
       ticketId: tA.id,
-      data: {
-        user_id: people.reqA.id,
-        notification: { id: 2, kind: "new_note", ticket_id: tA.id, title: "y", body: "note" },
-      },
+      notification: { id: 2, kind: "new_note", ticket_id: tA.id, title: "y", body: "note" },
       at: new Date().toISOString(),
     });
     s.ctx.bus.publish({
-      type: "notification.created",
+      type: "notification_created",
+      userId: people.reqA.id,
       ticketId: tA.id,
-      data: {
-        user_id: people.reqA.id,
-        notification: { id: 3, kind: "new_message", ticket_id: tA.id, title: "z", body: "ok" },
-      },
+      notification: { id: 3, kind: "new_message", ticket_id: tA.id, title: "z", body: "ok" },
       at: new Date().toISOString(),
     });
     const got = await ws.next((m) => m.type === "notification");

@@ -9,9 +9,10 @@ import { sanitizeFilename } from "../../modules/attachments/attachments.usecases
 import type { TActor } from "../../modules/auth/auth.actor.js";
 import { findActorsByIds } from "../../modules/auth/auth.repository.js";
 import { canViewTicket } from "../../modules/tickets/tickets.policies.js";
-import { addMessage, createTicket, type TOutbox } from "../../modules/tickets/tickets.usecases.js";
+import { addMessage, createTicket } from "../../modules/tickets/tickets.usecases.js";
 import type { DbOrTx } from "../../platform/db/index.js";
 import { attachments, inboundEmails, tickets, users } from "../../platform/db/schema/index.js";
+import { withTx } from "../../platform/unit-of-work.js";
 import { repairEightBitHeaders, trimQuotedReply, trimSignature } from "./email.text.js";
 import {
   findTicketByMessageIds,
@@ -249,12 +250,11 @@ export async function ingestRawEmail(
 
   const references = [...parseMessageIds(parsed.inReplyTo), ...parseMessageIds(parsed.references)];
   const rawText = parsed.text ?? "";
-  const outbox: TOutbox = [];
   const defaultLanguage = (await ctx.settings.get()).default_language;
   const catalog = await ctx.catalog.get();
   let result: TIngestResult;
   try {
-    result = await ctx.db.transaction(async (tx) => {
+    result = await withTx(ctx, async (tx, emit) => {
       const [row] = await tx
         .insert(inboundEmails)
         .values({ ...target, messageId, status: "ticket", size: raw.length, ...base, rejectedAttachments })
@@ -320,7 +320,7 @@ export async function ingestRawEmail(
         const text =
           clip(trimQuotedReply(rawText) || "(no text)", LIMITS.messageMax - rejectedNote.length, "[…]") +
           rejectedNote;
-        const messageRowId = await addMessage(tx, outbox, actor, {
+        const messageRowId = await addMessage(tx, emit, actor, {
           ticketId,
           text,
           isInternal: false,
@@ -347,7 +347,7 @@ export async function ingestRawEmail(
         ) + rejectedNote;
       const newId = await createTicket(
         tx,
-        outbox,
+        emit,
         actor,
         {
           title: (subject || "(no subject)").slice(0, LIMITS.titleMax),
@@ -372,6 +372,5 @@ export async function ingestRawEmail(
   if (result.status === "duplicate" || result.status === "rejected") {
     for (const f of stored) await ctx.storage.remove(f.storageKey).catch(() => {});
   }
-  for (const e of outbox) ctx.bus.publish(e);
   return result;
 }

@@ -1,4 +1,4 @@
-import type { TRole } from "@helpdesk/contracts";
+import type { TAccessChangedEvent, TRole } from "@helpdesk/contracts";
 import type { FastifyRequest } from "fastify";
 import { sha256Hex } from "../../platform/crypto.js";
 import type { SqlExecutor } from "../../platform/db/index.js";
@@ -10,11 +10,10 @@ import type { TokenService } from "./auth.tokens.js";
 
 export const SESSION_COOKIE = "hd_session";
 
-/** Bus event that makes every instance drop cached credentials (of one user, or all). */
-export const ACCESS_CHANGED = "auth.access_changed";
-export const accessChanged = (userId?: number) => ({
-  type: ACCESS_CHANGED,
-  data: { user_id: userId ?? null },
+/** The event that makes every instance drop cached credentials (of one user, or all). */
+export const accessChanged = (userId?: number): TAccessChangedEvent => ({
+  type: "access_changed",
+  userId: userId ?? null,
   at: new Date().toISOString(),
 });
 

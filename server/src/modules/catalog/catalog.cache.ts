@@ -10,7 +10,6 @@ export type TCatalog = {
 };
 
 /** Bus event: reference data changed; every instance reloads it. */
-export const CATALOG_CHANGED = "catalog.changed";
 
 const TTL_MS = 30_000;
 

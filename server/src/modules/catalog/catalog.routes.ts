@@ -8,7 +8,6 @@ import type { DbOrTx } from "../../platform/db/index.js";
 import { categories, departments, priorities, queues } from "../../platform/db/schema/index.js";
 import { AppError } from "../../platform/errors.js";
 import { accessChanged } from "../auth/auth.guard.js";
-import { CATALOG_CHANGED } from "./catalog.cache.js";
 
 const ZIdParams = z.strictObject({ id: ZId });
 const name = pgText().trim().min(1).max(LIMITS.nameMax);
@@ -67,7 +66,7 @@ function registerKind<TRow, TBody extends z.ZodObject>(
   const notFound = () => new AppError(`${kind.path}.not_found`, 404, `No such ${singular[kind.path]}`);
   const changed = () => {
     if (kind.changesAccess) ctx.bus.publish(accessChanged());
-    if (kind.changesCatalog) ctx.bus.publish({ type: CATALOG_CHANGED, at: new Date().toISOString() });
+    if (kind.changesCatalog) ctx.bus.publish({ type: "catalog_changed", at: new Date().toISOString() });
   };
 
   app.get(`/api/${kind.path}`, { schema: { tags, summary: `List ${kind.path}` } }, async (req) => {

@@ -321,9 +321,10 @@ export async function fanOutEvent(
   if (!result) return null;
   for (const n of result.created) {
     ctx.bus.publish({
-      type: "notification.created",
-      ticketId: n.ticketId ?? undefined,
-      data: { user_id: n.userId, notification: presentNotification(n) },
+      type: "notification_created",
+      userId: n.userId,
+      ticketId: n.ticketId ?? null,
+      notification: presentNotification(n),
       at: n.createdAt.toISOString(),
     });
   }

@@ -1,6 +1,8 @@
+import { isTicketEvent, TICKET_EVENT_TYPES } from "@helpdesk/contracts";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { defineJob, type JobDefinition } from "../../platform/jobs.js";
+import type { Processor } from "../../platform/processors.js";
 import { deliverNotification, MAX_DELIVERY_ATTEMPTS } from "./notifications.deliver.js";
 import {
   DELIVER_JOB,
@@ -43,20 +45,25 @@ export function createNotificationJobs(ctx: AppContext): JobDefinition[] {
 }
 
 /**
- * The fast path: right after a ticket change commits, its route publishes the event; the
- * process that published it queues a fan-out job keyed by the event id (once, not once per
- * instance). If this process dies before that, the sweep still finds the event in `ticket_events`.
+ * The fast path: right after a ticket change commits, the process that published its event
+ * queues a fan-out job keyed by the event id (once, not once per instance). If this process
+ * dies before that, the sweep still finds the event in `ticket_events`.
  */
-export function subscribeNotificationFanOut(ctx: AppContext): () => void {
-  return ctx.bus.subscribeOwn((event) => {
-    if (!event.type.startsWith("ticket.") || typeof event.eventId !== "number") return;
-    const eventId = event.eventId;
-    void trackNotificationWork(
-      ctx.jobs
-        .send(FAN_OUT_JOB, { eventId }, { singletonKey: `event-${eventId}` })
-        .catch((error: unknown) => {
-          ctx.logger.warn({ err: error, eventId }, "could not queue a fan-out; the sweep will");
-        }),
-    );
-  });
+export function createNotificationProcessor(ctx: AppContext): Processor {
+  return {
+    name: "notifications",
+    events: TICKET_EVENT_TYPES,
+    delivery: "once",
+    handle(event) {
+      if (!isTicketEvent(event) || event.eventId === null) return;
+      const eventId = event.eventId;
+      void trackNotificationWork(
+        ctx.jobs
+          .send(FAN_OUT_JOB, { eventId }, { singletonKey: `event-${eventId}` })
+          .catch((error: unknown) => {
+            ctx.logger.warn({ err: error, eventId }, "could not queue a fan-out; the sweep will");
+          }),
+      );
+    },
+  };
 }

@@ -1,11 +1,24 @@
 import { randomUUID } from "node:crypto";
+import {
+  CLOSE_CODES,
+  isTicketEvent,
+  REALTIME_LIMITS,
+  type TAccessChangedEvent,
+  type TClientMessage,
+  type TNotificationCreatedEvent,
+  type TRealtimeErrorCode,
+  type TServerMessage,
+  type TTicketEvent,
+  type TViewer,
+  ZClientMessage,
+} from "@helpdesk/contracts";
 import type { Logger } from "pino";
 import type { RawData, WebSocket } from "ws";
 import { z } from "zod";
-import type { EventBus, TDomainEvent, TEphemeralEvent } from "../../platform/bus.js";
+import type { EventBus, TEphemeralEvent } from "../../platform/bus.js";
 import type { Db } from "../../platform/db/index.js";
+import type { Processor } from "../../platform/processors.js";
 import type { TActor } from "../auth/auth.actor.js";
-import { ACCESS_CHANGED } from "../auth/auth.guard.js";
 import { findActorsByIds } from "../auth/auth.repository.js";
 import { canSeeInternalNotes, canViewTicket, type TTicketAccess } from "../tickets/tickets.policies.js";
 import { realtimeConnections, realtimeFanOutDuration, realtimeMessagesSent } from "./realtime.metrics.js";
@@ -17,15 +30,6 @@ import {
   findTicketAccess,
   type TMissedEvent,
 } from "./realtime.repository.js";
-import {
-  CLOSE_CODES,
-  REALTIME_LIMITS,
-  type TClientMessage,
-  type TRealtimeErrorCode,
-  type TServerMessage,
-  type TViewer,
-  ZClientMessage,
-} from "./realtime.schemas.js";
 
 const RECENT_IDS_MAX = 4096;
 
@@ -63,6 +67,8 @@ export type RealtimeHub = {
   accept(socket: WebSocket, actor: TActor): void;
   /** Re-reads connected users (all, or these) — deactivation, departments, revoked sessions and tokens — and applies it. */
   refreshActors(userIds?: number[]): Promise<void>;
+  /** Registered with ctx.processors: the events this instance's sockets may receive. */
+  processor: Processor;
   stats(): { connections: number; instanceId: string; recentFanOutMs: number[] };
   close(): Promise<void>;
 };
@@ -147,15 +153,14 @@ export function createRealtimeHub(deps: {
    * Who could see the ticket just before this event: the executor it was taken from and the
    * old queue's staff learn that it left them.
    */
-  const accessBefore = (e: TDomainEvent, access: TTicketAccess | null | undefined): TTicketAccess | null => {
+  const accessBefore = (e: TTicketEvent, access: TTicketAccess | null | undefined): TTicketAccess | null => {
     if (!access) return null;
-    const data = e.data ?? {};
-    if ((e.type === "ticket.assigned" || e.type === "ticket.unassigned") && typeof data.from === "number") {
+    const data = e.data;
+    if ((e.type === "assigned" || e.type === "unassigned") && typeof data.from === "number") {
       return { ...access, assigneeId: data.from };
     }
     const fromQueue = (data.changes as { queue_id?: { from?: unknown } } | undefined)?.queue_id?.from;
-    if (e.type === "ticket.updated" && typeof fromQueue === "number")
-      return { ...access, queueId: fromQueue };
+    if (e.type === "updated" && typeof fromQueue === "number") return { ...access, queueId: fromQueue };
     return null;
   };
 
@@ -215,22 +220,22 @@ export function createRealtimeHub(deps: {
   });
 
   // ---- ticket events from the bus ------------------------------------------------------
-  let batch: TDomainEvent[] = [];
+  let batch: TTicketEvent[] = [];
   const recentFanOutMs: number[] = [];
   let fanOutChain: Promise<void> = Promise.resolve();
 
-  const fanOut = (e: TDomainEvent, access: TTicketAccess | null | undefined) => {
-    const ticketId = e.ticketId as number;
-    const data = e.data ?? {};
+  const fanOut = (e: TTicketEvent, access: TTicketAccess | null | undefined) => {
+    const ticketId = e.ticketId;
+    const data = e.data;
     const isInternal = data.is_internal === true;
     const out: TOutgoing = {
-      id: e.eventId ?? null,
+      id: e.eventId,
       json: jsonBuffer({
         type: "event",
-        id: e.eventId ?? null,
+        id: e.eventId,
         ticket_id: ticketId,
-        event_type: e.type.replace(/^ticket\./, ""),
-        actor_id: e.actorId ?? null,
+        event_type: e.type,
+        actor_id: e.actorId,
         data,
         at: e.at,
       } satisfies TServerMessage),
@@ -256,10 +261,10 @@ export function createRealtimeHub(deps: {
     const receivedAt = performance.now();
     const loads = new Map<number, Promise<TTicketAccess | null | undefined>>();
     for (const e of events) {
-      const ticketId = e.ticketId as number;
+      const ticketId = e.ticketId;
       if (loads.has(ticketId)) continue;
       const load =
-        e.type === "ticket.deleted"
+        e.type === "deleted"
           ? Promise.resolve(accessCache.get(ticketId)?.access)
           : loadAccess(ticketId).catch((error: unknown) => {
               logger.error({ err: error, ticketId }, "realtime: reading ticket access failed");
@@ -271,7 +276,7 @@ export function createRealtimeHub(deps: {
       .then(async () => {
         const accesses = new Map<number, TTicketAccess | null | undefined>();
         for (const [ticketId, load] of loads) accesses.set(ticketId, await load);
-        for (const e of events) fanOut(e, accesses.get(e.ticketId as number));
+        for (const e of events) fanOut(e, accesses.get(e.ticketId));
         const ms = performance.now() - receivedAt;
         realtimeFanOutDuration.observe(ms / 1000);
         recentFanOutMs.push(ms);
@@ -285,14 +290,13 @@ export function createRealtimeHub(deps: {
    * ticket (and, for a note, notes): it was decided at fan-out, and is checked again here
    * against the ticket's current queue and the user's current rights.
    */
-  const deliverNotification = (e: TDomainEvent) => {
-    const userId = Number(e.data?.user_id);
-    if (!Number.isInteger(userId)) return;
+  const deliverNotification = (e: TNotificationCreatedEvent) => {
+    const userId = e.userId;
     const targets = [...connections.values()].filter((c) => c.actor.id === userId);
     if (targets.length === 0) return;
-    const notification = (e.data?.notification ?? null) as { kind?: unknown; ticket_id?: unknown } | null;
-    const ticketId = typeof notification?.ticket_id === "number" ? notification.ticket_id : null;
-    const isInternal = notification?.kind === "new_note";
+    const notification = e.notification;
+    const ticketId = e.ticketId;
+    const isInternal = notification.kind === "new_note";
     const access = ticketId === null ? Promise.resolve(null) : accessFor(ticketId).catch(() => undefined);
     fanOutChain = fanOutChain
       .then(async () => {
@@ -307,30 +311,35 @@ export function createRealtimeHub(deps: {
       .catch((error: unknown) => logger.error({ err: error }, "realtime: notification delivery failed"));
   };
 
-  const unsubscribeEvents = bus.subscribe((e) => {
-    if (connections.size === 0) return;
-    if (e.type === ACCESS_CHANGED) {
-      onAccessChanged(e);
-      return;
-    }
-    if (batch.length > 0 && !e.type.startsWith("ticket.")) flushBatch();
-    if (e.type === "notification.created") {
-      deliverNotification(e);
-      return;
-    }
-    if (!e.type.startsWith("ticket.") || typeof e.ticketId !== "number") return;
-    batch.push(e);
-    if (batch.length === 1) queueMicrotask(flushBatch);
-  });
+  /** Every event, on every instance: each holds its own sockets. */
+  const processor: Processor = {
+    name: "realtime",
+    events: "*",
+    delivery: "every_instance",
+    handle(e) {
+      if (connections.size === 0) return;
+      if (e.type === "access_changed") {
+        onAccessChanged(e);
+        return;
+      }
+      if (!isTicketEvent(e)) {
+        if (batch.length > 0) flushBatch();
+        if (e.type === "notification_created") deliverNotification(e);
+        return;
+      }
+      batch.push(e);
+      if (batch.length === 1) queueMicrotask(flushBatch);
+    },
+  };
 
   /**
    * A user's rights changed (deactivated, new role or departments, signed out, token replaced):
    * their sockets are re-checked before any later event is sent, so nothing published after the
    * change reaches a socket that has lost the right to it, and a dead session's socket closes now.
    */
-  const onAccessChanged = (e: TDomainEvent) => {
+  const onAccessChanged = (e: TAccessChangedEvent) => {
     if (batch.length > 0) flushBatch();
-    const userId = typeof e.data?.user_id === "number" ? e.data.user_id : undefined;
+    const userId = e.userId ?? undefined;
     if (userId !== undefined && ![...connections.values()].some((c) => c.actor.id === userId)) return;
     fanOutChain = fanOutChain
       .then(() => refreshActors(userId === undefined ? undefined : [userId]))
@@ -741,11 +750,11 @@ export function createRealtimeHub(deps: {
         });
     },
     refreshActors,
+    processor,
     stats: () => ({ connections: connections.size, instanceId, recentFanOutMs: [...recentFanOutMs] }),
     async close() {
       clearInterval(heartbeat);
       clearInterval(actorRefresh);
-      unsubscribeEvents();
       for (const conn of [...connections.values()]) {
         conn.socket.close(CLOSE_CODES.goingAway, "server shutting down");
         onClose(conn);

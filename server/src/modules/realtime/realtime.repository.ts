@@ -1,4 +1,4 @@
-import type { TTicketStatus } from "@helpdesk/contracts";
+import type { TTicketEventType, TTicketStatus } from "@helpdesk/contracts";
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/index.js";
 import type { TActor } from "../auth/auth.actor.js";
@@ -8,7 +8,7 @@ import { canSeeInternalNotes, type TTicketAccess, ticketVisibilitySql } from "..
 export type TMissedEvent = {
   id: number;
   ticket_id: number;
-  type: string;
+  type: TTicketEventType;
   actor_id: number | null;
   data: Record<string, unknown>;
   is_internal: boolean;

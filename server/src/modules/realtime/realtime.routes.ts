@@ -1,11 +1,11 @@
 import fastifyWebsocket from "@fastify/websocket";
+import { REALTIME_LIMITS } from "@helpdesk/contracts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppContext } from "../../app-context.js";
 import { createForbiddenError, createUnauthenticatedError } from "../../platform/errors.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { isTrustedOrigin, SESSION_COOKIE } from "../auth/auth.guard.js";
 import { createRealtimeHub, type RealtimeHub } from "./realtime.hub.js";
-import { REALTIME_LIMITS } from "./realtime.schemas.js";
 
 const hubs = new WeakMap<AppContext, RealtimeHub>();
 
@@ -29,7 +29,9 @@ export async function registerRealtimeRoutes(app: FastifyInstance, ctx: AppConte
   const hub = createRealtimeHub({ db: ctx.db, bus: ctx.bus, logger: ctx.logger });
   const trustedOrigins = new Set(ctx.config.trustedOrigins);
   hubs.set(ctx, hub);
+  const unregister = ctx.processors.register(hub.processor);
   app.addHook("onClose", async () => {
+    unregister();
     await hub.close();
   });
 

@@ -2,14 +2,9 @@ import { eq } from "drizzle-orm";
 import type { AppContext } from "../../app-context.js";
 import { hashPassword } from "../../platform/crypto.js";
 import { departments, queues, userDepartments, users } from "../../platform/db/schema/index.js";
+import { withTx } from "../../platform/unit-of-work.js";
 import type { TActor } from "../auth/auth.actor.js";
-import {
-  addMessage,
-  assignTicket,
-  createTicket,
-  type TOutbox,
-  updateTicket,
-} from "../tickets/tickets.usecases.js";
+import { addMessage, assignTicket, createTicket, updateTicket } from "../tickets/tickets.usecases.js";
 import { findUserByEmail } from "../users/users.repository.js";
 import {
   DEMO_BODIES_EN,
@@ -135,9 +130,8 @@ export async function seedDemo(ctx: AppContext, options: { tickets: number }): P
     const requester = pick(requesters);
     const en = requester.language === "en";
     const subjectIndex = Math.floor(random() * DEMO_SUBJECTS_RU.length);
-    const outbox: TOutbox = [];
-    const id = await db.transaction((tx) =>
-      createTicket(tx, outbox, requester, {
+    const id = await withTx(ctx, (tx, emit) =>
+      createTicket(tx, emit, requester, {
         title: (en ? DEMO_SUBJECTS_EN : DEMO_SUBJECTS_RU)[subjectIndex]!,
         description: pick(en ? DEMO_BODIES_EN : DEMO_BODIES_RU),
         priority_id: 1 + Math.floor(random() * 4),
@@ -150,10 +144,10 @@ export async function seedDemo(ctx: AppContext, options: { tickets: number }): P
     const stage = random();
     if (stage < 0.25) continue; // new, unassigned
     const executor = pick(executors);
-    await assignTicket(db, outbox, operator, id, executor.id);
+    await assignTicket(ctx, operator, id, executor.id);
     const replies = en ? DEMO_REPLIES_EN : DEMO_REPLIES_RU;
-    await db.transaction((tx) =>
-      addMessage(tx, outbox, executor, {
+    await withTx(ctx, (tx, emit) =>
+      addMessage(tx, emit, executor, {
         ticketId: id,
         text: replies[0]!,
         isInternal: false,
@@ -161,8 +155,8 @@ export async function seedDemo(ctx: AppContext, options: { tickets: number }): P
       }),
     );
     if (random() < 0.3) {
-      await db.transaction((tx) =>
-        addMessage(tx, outbox, executor, {
+      await withTx(ctx, (tx, emit) =>
+        addMessage(tx, emit, executor, {
           ticketId: id,
           text: pick(DEMO_NOTES),
           isInternal: true,
@@ -171,27 +165,27 @@ export async function seedDemo(ctx: AppContext, options: { tickets: number }): P
       );
     }
     if (stage < 0.5) {
-      await updateTicket(db, outbox, executor, id, { status: "in_progress" });
+      await updateTicket(ctx, executor, id, { status: "in_progress" });
     } else if (stage < 0.65) {
-      await db.transaction((tx) =>
-        addMessage(tx, outbox, executor, {
+      await withTx(ctx, (tx, emit) =>
+        addMessage(tx, emit, executor, {
           ticketId: id,
           text: replies[1]!,
           isInternal: false,
           attachmentIds: [],
         }),
       );
-      await updateTicket(db, outbox, executor, id, { status: "waiting_for_client" });
+      await updateTicket(ctx, executor, id, { status: "waiting_for_client" });
     } else {
-      await db.transaction((tx) =>
-        addMessage(tx, outbox, requester, {
+      await withTx(ctx, (tx, emit) =>
+        addMessage(tx, emit, requester, {
           ticketId: id,
           text: replies[3]!,
           isInternal: false,
           attachmentIds: [],
         }),
       );
-      await updateTicket(db, outbox, executor, id, { status: "closed" });
+      await updateTicket(ctx, executor, id, { status: "closed" });
     }
   }
   return `Demo ready: ${PEOPLE.length} people (password "${DEMO_PASSWORD}"), ${made} new tickets. Sign in as admin@demo.local, operator@demo.local, executor@demo.local or user@demo.local.`;

@@ -6,13 +6,11 @@ import {
   ZPatchMessageRequest,
   ZUpdateMessageRequest,
 } from "@helpdesk/contracts";
-import { and, eq } from "drizzle-orm";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
-import { ticketEvents, ticketMessages } from "../../platform/db/schema/index.js";
-import { createForbiddenError, createValidationError } from "../../platform/errors.js";
+import { createValidationError } from "../../platform/errors.js";
 import { runIdempotent } from "../../platform/idempotency.js";
 import { openMultipartReader } from "../attachments/attachments.multipart.js";
 import {
@@ -26,7 +24,7 @@ import { listTicketMessages } from "./messages.repository.js";
 import { createMessageNotFoundError, createNoteNotFoundError } from "./tickets.errors.js";
 import { canSeeInternalNotes } from "./tickets.policies.js";
 import { idempotencyKey, loadVisibleTicket } from "./tickets.routes.js";
-import { addMessage, type TOutbox } from "./tickets.usecases.js";
+import { addMessage, deleteMessage, editMessage } from "./tickets.usecases.js";
 
 const ZMessageIdParams = z.strictObject({ id: ZBigId });
 const ZMessageListQuery = z.strictObject({ ticket_id: ZBigId });
@@ -37,7 +35,7 @@ const ZMessageListQuery = z.strictObject({ ticket_id: ZBigId });
  */
 export async function registerMessageRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { db, auth, bus } = ctx;
+  const { db, auth } = ctx;
 
   for (const kind of ["messages", "notes"] as const) {
     const isInternal = kind === "notes";
@@ -96,14 +94,13 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
         const body = form?.fields ?? req.body;
         if (!body) throw createValidationError([{ path: "body", message: "required" }]);
         const files = form?.files ?? [];
-        const outbox: TOutbox = [];
         const result = await runIdempotent(
-          db,
+          ctx,
           { userId: actor.id, scope: `${kind}.create`, key: idempotencyKey(req) },
-          async (tx) => {
+          async (tx, emit) => {
             // The files' rows are written with the message: a failed message leaves none behind.
             const uploaded = await insertAttachmentRows(tx, actor, files);
-            const id = await addMessage(tx, outbox, actor, {
+            const id = await addMessage(tx, emit, actor, {
               ticketId: body.ticket_id,
               text: body.text,
               isInternal,
@@ -118,7 +115,6 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
         });
         // A replay answers with the first message; these files were not used.
         if (result.replayed) await discardReceivedFiles(ctx, files);
-        for (const e of outbox) bus.publish(e);
         return reply.status(result.statusCode).send(result.body);
       },
     );
@@ -130,33 +126,8 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
     const editHandler = async (req: FastifyRequest<{ Params: { id: number }; Body: { text?: string } }>) => {
       const actor = await requireActor(req);
       const m = await findOne(actor, req.params.id);
-      if (m.author.id !== actor.id && actor.role !== "admin") {
-        throw createForbiddenError(`${kind}.not_author`, "Only the author or an admin may edit this");
-      }
-      const text = req.body.text;
-      // An empty PATCH changes nothing and writes nothing.
-      if (text === undefined) return m;
-      await db.transaction(async (tx) => {
-        await tx
-          .update(ticketMessages)
-          .set({ body: text, updatedAt: new Date() })
-          .where(eq(ticketMessages.id, m.id));
-        await tx.insert(ticketEvents).values({
-          ticketId: m.ticket_id,
-          actorId: actor.id,
-          type: "updated",
-          data: { message_id: m.id, edited: true },
-          isInternal,
-        });
-      });
-      bus.publish({
-        type: "ticket.updated",
-        ticketId: m.ticket_id,
-        actorId: actor.id,
-        data: { message_id: m.id, is_internal: isInternal },
-        at: new Date().toISOString(),
-      });
-      return findOne(actor, m.id);
+      const edited = await editMessage(ctx, actor, m, req.body.text, isInternal);
+      return edited ? findOne(actor, m.id) : m;
     };
     app.patch(
       `/api/${kind}/:id`,
@@ -175,21 +146,7 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
       async (req, reply) => {
         const actor = await requireActor(req);
         const m = await findOne(actor, req.params.id);
-        if (m.author.id !== actor.id && actor.role !== "admin") {
-          throw createForbiddenError(`${kind}.not_author`, "Only the author or an admin may delete this");
-        }
-        await db.transaction(async (tx) => {
-          await tx
-            .delete(ticketMessages)
-            .where(and(eq(ticketMessages.id, m.id), eq(ticketMessages.isInternal, isInternal)));
-          await tx.insert(ticketEvents).values({
-            ticketId: m.ticket_id,
-            actorId: actor.id,
-            type: "updated",
-            data: { message_id: m.id, deleted: true },
-            isInternal,
-          });
-        });
+        await deleteMessage(ctx, actor, m, isInternal);
         return reply.status(204).send();
       },
     );

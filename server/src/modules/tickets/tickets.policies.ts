@@ -43,6 +43,11 @@ export const ticketVisibilitySql = (a: TActor): SQL => {
 };
 
 export const canSeeInternalNotes = (a: TActor): boolean => a.role !== "requester";
+/** Staff file tickets for a requester (phone, walk-in); a requester files only for themself. */
+export const canFileOnBehalf = (a: TActor): boolean => a.role !== "requester";
+/** The author edits or deletes their own message or note; an admin any. */
+export const canEditMessage = (a: TActor, m: { author: { id: number } | null }): boolean =>
+  a.role === "admin" || (m.author !== null && m.author.id === a.id);
 export const canWriteNote = (a: TActor, t: TTicketAccess): boolean =>
   canSeeInternalNotes(a) && canViewTicket(a, t);
 export const canReply = (a: TActor, t: TTicketAccess): boolean => canViewTicket(a, t);

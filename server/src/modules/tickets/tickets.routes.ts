@@ -20,14 +20,7 @@ import { canSeeInternalNotes, canViewTicket } from "./tickets.policies.js";
 import { presentTicket } from "./tickets.presenter.js";
 import { findTicketRow, listTickets, type TTicketAttachmentRow } from "./tickets.repository.js";
 import { ZTicket, ZTicketIdParams, ZTicketPage } from "./tickets.schemas.js";
-import {
-  assignTicket,
-  createTicket,
-  deleteTicket,
-  executeTicket,
-  type TOutbox,
-  updateTicket,
-} from "./tickets.usecases.js";
+import { assignTicket, createTicket, deleteTicket, executeTicket, updateTicket } from "./tickets.usecases.js";
 
 /** Loads a ticket the actor may see, or 404 (never 403: existence is not revealed). */
 export async function loadVisibleTicket(db: DbOrTx, actor: TActor, id: number, withAttachments = false) {
@@ -65,10 +58,7 @@ function presentTicketAttachments(rows: TTicketAttachmentRow[], actor: TActor) {
 
 export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const { db, auth, bus } = ctx;
-  const publish = (outbox: TOutbox) => {
-    for (const e of outbox) bus.publish(e);
-  };
+  const { db, auth } = ctx;
 
   const list = async (actor: TActor, query: TTicketListQuery, fixed?: SQL) => {
     const page = await listTickets(db, actor, { ...query, fixed });
@@ -121,16 +111,15 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
     },
     async (req, reply) => {
       const actor = await auth.require(req);
-      const outbox: TOutbox = [];
       // Read before the transaction: the embedded database has one connection.
       const catalog = await ctx.catalog.get();
       const result = await runIdempotent(
-        db,
+        ctx,
         { userId: actor.id, scope: "tickets.create", key: idempotencyKey(req) },
-        async (tx) => {
+        async (tx, emit) => {
           const id = await createTicket(
             tx,
-            outbox,
+            emit,
             actor,
             req.body,
             actor.role === "requester" ? "web" : "api",
@@ -142,7 +131,6 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
           };
         },
       );
-      publish(outbox);
       if (result.replayed) reply.header("Idempotent-Replayed", "true");
       return reply.status(201).send(result.body as never);
     },
@@ -158,9 +146,7 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
     req: FastifyRequest<{ Params: { id: number }; Body: typeof ZUpdateTicketRequest._output }>,
   ) => {
     const actor = await auth.require(req);
-    const outbox: TOutbox = [];
-    await updateTicket(db, outbox, actor, req.params.id, req.body);
-    publish(outbox);
+    await updateTicket(ctx, actor, req.params.id, req.body);
     return loadVisibleTicketOrGone(actor, req.params.id);
   };
   const updateSchema = {
@@ -194,13 +180,7 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
     async (req, reply) => {
       const actor = await auth.require(req);
       await loadVisibleTicket(db, actor, req.params.id);
-      await deleteTicket(db, actor, req.params.id);
-      bus.publish({
-        type: "ticket.deleted",
-        ticketId: req.params.id,
-        actorId: actor.id,
-        at: new Date().toISOString(),
-      });
+      await deleteTicket(ctx, actor, req.params.id);
       return reply.status(204).send();
     },
   );
@@ -218,9 +198,7 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
     },
     async (req) => {
       const actor = await auth.require(req);
-      const outbox: TOutbox = [];
-      await assignTicket(db, outbox, actor, req.params.id, req.body.executor_id);
-      publish(outbox);
+      await assignTicket(ctx, actor, req.params.id, req.body.executor_id);
       return loadVisibleTicketOrGone(actor, req.params.id);
     },
   );
@@ -238,9 +216,7 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
     },
     async (req) => {
       const actor = await auth.require(req);
-      const outbox: TOutbox = [];
-      await executeTicket(db, outbox, actor, req.params.id, req.body?.comment || undefined);
-      publish(outbox);
+      await executeTicket(ctx, actor, req.params.id, req.body?.comment || undefined);
       return loadVisibleTicket(db, actor, req.params.id, true);
     },
   );

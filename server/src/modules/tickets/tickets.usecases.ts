@@ -1,11 +1,11 @@
 import type {
   TCreateTicketRequest,
+  TTicketEventType,
   TTicketSource,
   TTicketStatus,
   TUpdateTicketRequest,
 } from "@helpdesk/contracts";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
-import type { TDomainEvent } from "../../platform/bus.js";
 import type { Db, DbOrTx } from "../../platform/db/index.js";
 import {
   attachments,
@@ -18,13 +18,20 @@ import {
   users,
 } from "../../platform/db/schema/index.js";
 import { ticketsCreated } from "../../platform/metrics.js";
+import { type TEmit, type TUnitOfWorkDeps, withTx } from "../../platform/unit-of-work.js";
 import type { TActor } from "../auth/auth.actor.js";
 import type { TCatalog, TCatalogEntry } from "../catalog/catalog.cache.js";
 import { DEFAULT_PRIORITY_SLUG, DEFAULT_QUEUE_SLUG } from "../catalog/catalog.seed.js";
 import {
   createAlreadyClosedError,
+  createAssignForbiddenError,
+  createDeleteForbiddenError,
+  createEditForbiddenError,
+  createExecuteForbiddenError,
+  createFileOnBehalfForbiddenError,
   createInvalidAttachmentsError,
   createInvalidExecutorError,
+  createMessageEditForbiddenError,
   createTicketNotFoundError,
   createTransitionForbiddenError,
   createUnknownReferenceError,
@@ -34,23 +41,22 @@ import {
   canChangeStatus,
   canDeleteTicket,
   canEditFields,
+  canEditMessage,
   canExecute,
+  canFileOnBehalf,
   canReply,
   canViewTicket,
   canWriteNote,
 } from "./tickets.policies.js";
 import { lockTicket } from "./tickets.repository.js";
 
-/** Domain events collected during a transaction, published by the caller after it commits. */
-export type TOutbox = TDomainEvent[];
-
 async function recordEvent(
   tx: DbOrTx,
-  outbox: TOutbox,
+  emit: TEmit,
   e: {
     ticketId: number;
     actorId: number | null;
-    type: string;
+    type: TTicketEventType;
     data?: Record<string, unknown>;
     isInternal?: boolean;
   },
@@ -65,8 +71,8 @@ async function recordEvent(
       isInternal: e.isInternal ?? false,
     })
     .returning({ id: ticketEvents.id, createdAt: ticketEvents.createdAt });
-  outbox.push({
-    type: `ticket.${e.type}`,
+  emit({
+    type: e.type,
     ticketId: e.ticketId,
     eventId: row!.id,
     actorId: e.actorId,
@@ -98,7 +104,7 @@ async function idBySlug(tx: DbOrTx, table: typeof priorities | typeof queues, sl
 /** Links uploaded, not yet used attachments of the actor to a ticket (and message). */
 async function claimAttachments(
   tx: DbOrTx,
-  outbox: TOutbox,
+  emit: TEmit,
   actor: TActor,
   ids: string[],
   target: { ticketId: number; messageId?: number; isInternal?: boolean },
@@ -122,7 +128,7 @@ async function claimAttachments(
     throw createInvalidAttachmentsError(unique.filter((id) => !ok.has(id)));
   }
   for (const a of claimed) {
-    await recordEvent(tx, outbox, {
+    await recordEvent(tx, emit, {
       ticketId: target.ticketId,
       actorId: actor.id,
       type: "attachment",
@@ -138,7 +144,7 @@ async function claimAttachments(
  */
 export async function createTicket(
   tx: DbOrTx,
-  outbox: TOutbox,
+  emit: TEmit,
   actor: TActor,
   input: TCreateTicketRequest,
   source: TTicketSource = "web",
@@ -146,7 +152,7 @@ export async function createTicket(
 ): Promise<number> {
   let requesterId = actor.id;
   if (input.requester_id !== undefined && input.requester_id !== actor.id) {
-    if (actor.role === "requester") throw createTransitionForbiddenError("new", "new");
+    if (!canFileOnBehalf(actor)) throw createFileOnBehalfForbiddenError();
     const [r] = await tx
       .select({ id: users.id })
       .from(users)
@@ -194,15 +200,15 @@ export async function createTicket(
     SELECT t.id::float8 AS id, e.id::float8 AS event_id, t.created_at FROM t, e`);
   const row = result.rows[0]!;
   const id = Number(row.id);
-  outbox.push({
-    type: "ticket.created",
+  emit({
+    type: "created",
     ticketId: id,
     eventId: Number(row.event_id),
     actorId: actor.id,
     data: { ...eventData, is_internal: false },
     at: new Date(row.created_at).toISOString(),
   });
-  await claimAttachments(tx, outbox, actor, input.attachment_ids, { ticketId: id });
+  await claimAttachments(tx, emit, actor, input.attachment_ids, { ticketId: id });
   ticketsCreated.inc({ source });
   return id;
 }
@@ -233,13 +239,12 @@ function statusPatch(from: TTicketStatus, to: TTicketStatus) {
 
 /** Edits fields, status and assignment, each checked by the policy; one history row per kind of change. */
 export async function updateTicket(
-  db: Db,
-  outbox: TOutbox,
+  deps: TUnitOfWorkDeps,
   actor: TActor,
   id: number,
   patch: TUpdateTicketRequest,
 ) {
-  await db.transaction(async (tx) => {
+  await withTx(deps, async (tx, emit) => {
     const t = await lockVisible(tx, actor, id);
     const fieldKeys = (["title", "description", "priority_id", "category_id", "queue_id"] as const).filter(
       (k) => patch[k] !== undefined,
@@ -247,7 +252,7 @@ export async function updateTicket(
     const changes: Record<string, { from: unknown; to: unknown }> = {};
     const set: Partial<typeof tickets.$inferInsert> = {};
     if (fieldKeys.length > 0) {
-      if (!canEditFields(actor, t, [...fieldKeys])) throw createTransitionForbiddenError(t.status, t.status);
+      if (!canEditFields(actor, t, [...fieldKeys])) throw createEditForbiddenError([...fieldKeys]);
       if (patch.title !== undefined && patch.title !== t.title) {
         set.title = patch.title;
         changes.title = { from: t.title, to: patch.title };
@@ -273,10 +278,10 @@ export async function updateTicket(
       }
     }
     if (patch.assignee_id !== undefined && patch.assignee_id !== t.assigneeId) {
-      if (!canAssign(actor, t, patch.assignee_id)) throw createTransitionForbiddenError(t.status, t.status);
+      if (!canAssign(actor, t, patch.assignee_id)) throw createAssignForbiddenError();
       const executor = patch.assignee_id === null ? null : await ensureExecutor(tx, patch.assignee_id);
       set.assigneeId = executor?.id ?? null;
-      await recordEvent(tx, outbox, {
+      await recordEvent(tx, emit, {
         ticketId: id,
         actorId: actor.id,
         type: executor ? "assigned" : "unassigned",
@@ -292,7 +297,7 @@ export async function updateTicket(
       if (!canChangeStatus(actor, t, patch.status))
         throw createTransitionForbiddenError(t.status, patch.status);
       Object.assign(set, statusPatch(t.status, patch.status));
-      await recordEvent(tx, outbox, {
+      await recordEvent(tx, emit, {
         ticketId: id,
         actorId: actor.id,
         type: "status_changed",
@@ -300,7 +305,7 @@ export async function updateTicket(
       });
     }
     if (Object.keys(changes).length > 0) {
-      await recordEvent(tx, outbox, { ticketId: id, actorId: actor.id, type: "updated", data: { changes } });
+      await recordEvent(tx, emit, { ticketId: id, actorId: actor.id, type: "updated", data: { changes } });
     }
     if (Object.keys(set).length > 0) {
       await tx
@@ -312,17 +317,17 @@ export async function updateTicket(
 }
 
 /** Seed S2's assign: operator or admin sets an active executor. */
-export async function assignTicket(db: Db, outbox: TOutbox, actor: TActor, id: number, executorId: number) {
-  await db.transaction(async (tx) => {
+export async function assignTicket(deps: TUnitOfWorkDeps, actor: TActor, id: number, executorId: number) {
+  await withTx(deps, async (tx, emit) => {
     const t = await lockVisible(tx, actor, id);
-    if (!canAssign(actor, t, executorId)) throw createTransitionForbiddenError(t.status, t.status);
+    if (!canAssign(actor, t, executorId)) throw createAssignForbiddenError();
     const executor = await ensureExecutor(tx, executorId);
     if (t.assigneeId === executor.id) return;
     await tx
       .update(tickets)
       .set({ assigneeId: executor.id, updatedAt: new Date() })
       .where(eq(tickets.id, id));
-    await recordEvent(tx, outbox, {
+    await recordEvent(tx, emit, {
       ticketId: id,
       actorId: actor.id,
       type: "assigned",
@@ -333,23 +338,22 @@ export async function assignTicket(db: Db, outbox: TOutbox, actor: TActor, id: n
 
 /** Seed S2's execute: the assigned executor completes the ticket, with an optional closing comment. */
 export async function executeTicket(
-  db: Db,
-  outbox: TOutbox,
+  deps: TUnitOfWorkDeps,
   actor: TActor,
   id: number,
   comment: string | undefined,
 ) {
-  await db.transaction(async (tx) => {
+  await withTx(deps, async (tx, emit) => {
     const t = await lockVisible(tx, actor, id);
-    if (!canExecute(actor, t)) throw createTransitionForbiddenError(t.status, "closed");
+    if (!canExecute(actor, t)) throw createExecuteForbiddenError();
     if (t.status === "closed") throw createAlreadyClosedError();
     if (comment)
-      await insertMessage(tx, outbox, actor, t, { text: comment, isInternal: false, attachmentIds: [] });
+      await insertMessage(tx, emit, actor, t, { text: comment, isInternal: false, attachmentIds: [] });
     await tx
       .update(tickets)
       .set({ ...statusPatch(t.status, "closed"), updatedAt: new Date() })
       .where(eq(tickets.id, id));
-    await recordEvent(tx, outbox, {
+    await recordEvent(tx, emit, {
       ticketId: id,
       actorId: actor.id,
       type: "status_changed",
@@ -362,7 +366,7 @@ type TLockedTicket = NonNullable<Awaited<ReturnType<typeof lockTicket>>>;
 
 async function insertMessage(
   tx: DbOrTx,
-  outbox: TOutbox,
+  emit: TEmit,
   actor: TActor,
   t: TLockedTicket,
   m: { text: string; isInternal: boolean; attachmentIds: string[]; source?: TTicketSource },
@@ -378,14 +382,14 @@ async function insertMessage(
     })
     .returning({ id: ticketMessages.id });
   const messageId = row!.id;
-  await recordEvent(tx, outbox, {
+  await recordEvent(tx, emit, {
     ticketId: t.id,
     actorId: actor.id,
     type: m.isInternal ? "note" : "message",
     data: { message_id: messageId, author_role: actor.role },
     isInternal: m.isInternal,
   });
-  await claimAttachments(tx, outbox, actor, m.attachmentIds, {
+  await claimAttachments(tx, emit, actor, m.attachmentIds, {
     ticketId: t.id,
     messageId,
     isInternal: m.isInternal,
@@ -397,7 +401,7 @@ async function insertMessage(
   if (!m.isInternal && isRequesterSide && (t.status === "waiting_for_client" || t.status === "closed")) {
     const to: TTicketStatus = t.status === "closed" || t.assigneeId === null ? "open" : "in_progress";
     Object.assign(set, statusPatch(t.status, to));
-    await recordEvent(tx, outbox, {
+    await recordEvent(tx, emit, {
       ticketId: t.id,
       actorId: actor.id,
       type: "status_changed",
@@ -411,7 +415,7 @@ async function insertMessage(
 /** A public reply or an internal note on a ticket the actor may see. */
 export async function addMessage(
   tx: DbOrTx,
-  outbox: TOutbox,
+  emit: TEmit,
   actor: TActor,
   input: {
     ticketId: number;
@@ -426,13 +430,24 @@ export async function addMessage(
     // A requester must not learn that notes exist: same answer as an unknown ticket.
     throw createTicketNotFoundError();
   }
-  return insertMessage(tx, outbox, actor, t, input);
+  return insertMessage(tx, emit, actor, t, input);
 }
 
-export async function deleteTicket(db: Db, actor: TActor, id: number) {
-  if (!canDeleteTicket(actor)) throw createTransitionForbiddenError("any", "deleted");
-  const deleted = await db.delete(tickets).where(eq(tickets.id, id)).returning({ id: tickets.id });
-  if (deleted.length === 0) throw createTicketNotFoundError();
+/** Deletes a ticket with its history; processors learn of it by a `deleted` event without a row. */
+export async function deleteTicket(deps: TUnitOfWorkDeps, actor: TActor, id: number) {
+  if (!canDeleteTicket(actor)) throw createDeleteForbiddenError();
+  await withTx(deps, async (tx, emit) => {
+    const deleted = await tx.delete(tickets).where(eq(tickets.id, id)).returning({ id: tickets.id });
+    if (deleted.length === 0) throw createTicketNotFoundError();
+    emit({
+      type: "deleted",
+      ticketId: id,
+      eventId: null,
+      actorId: actor.id,
+      data: {},
+      at: new Date().toISOString(),
+    });
+  });
 }
 
 /**
@@ -467,4 +482,60 @@ export async function sweepArchivedTickets(db: Db, hours: number, batch = 500): 
     total += n;
     if (n < batch) return total;
   }
+}
+
+/** A message or note as the edit and delete rules see it. */
+export type TMessageRef = { id: number; ticket_id: number; author: { id: number } | null };
+
+/**
+ * Changes the text of a message or note; one `message_edited` history row. No text (an empty
+ * PATCH) changes and writes nothing. Returns whether it changed anything.
+ */
+export async function editMessage(
+  deps: TUnitOfWorkDeps,
+  actor: TActor,
+  m: TMessageRef,
+  text: string | undefined,
+  isInternal: boolean,
+): Promise<boolean> {
+  if (!canEditMessage(actor, m))
+    throw createMessageEditForbiddenError(isInternal ? "notes" : "messages", "edit");
+  if (text === undefined) return false;
+  await withTx(deps, async (tx, emit) => {
+    await tx
+      .update(ticketMessages)
+      .set({ body: text, updatedAt: new Date() })
+      .where(and(eq(ticketMessages.id, m.id), eq(ticketMessages.isInternal, isInternal)));
+    await recordEvent(tx, emit, {
+      ticketId: m.ticket_id,
+      actorId: actor.id,
+      type: "message_edited",
+      data: { message_id: m.id },
+      isInternal,
+    });
+  });
+  return true;
+}
+
+/** Deletes a message or note (its files stay on the ticket); one `message_deleted` history row. */
+export async function deleteMessage(
+  deps: TUnitOfWorkDeps,
+  actor: TActor,
+  m: TMessageRef,
+  isInternal: boolean,
+) {
+  if (!canEditMessage(actor, m))
+    throw createMessageEditForbiddenError(isInternal ? "notes" : "messages", "delete");
+  await withTx(deps, async (tx, emit) => {
+    await tx
+      .delete(ticketMessages)
+      .where(and(eq(ticketMessages.id, m.id), eq(ticketMessages.isInternal, isInternal)));
+    await recordEvent(tx, emit, {
+      ticketId: m.ticket_id,
+      actorId: actor.id,
+      type: "message_deleted",
+      data: { message_id: m.id },
+      isInternal,
+    });
+  });
 }

@@ -1,3 +1,5 @@
+import type { TClientMessage, TRealtimeTicketEvent, TServerMessage, TViewer } from "@helpdesk/contracts";
+
 /**
  * The browser side of the `/ws` protocol (see docs/realtime.md): one socket per tab that
  * reconnects with exponential backoff and jitter, re-subscribes with `since` = the last event
@@ -5,38 +7,10 @@
  * events it already delivered (by id).
  */
 
-export type RealtimeViewer = { id: number; name: string };
-
-export type RealtimeTicketEvent = {
-  type: "event";
-  /** ticket_events id; null for the few changes without a history row. */
-  id: number | null;
-  ticket_id: number;
-  /** created, assigned, unassigned, status_changed, updated, message, note, attachment, deleted, … */
-  event_type: string;
-  actor_id: number | null;
-  data: Record<string, unknown> & { is_internal?: boolean };
-  at: string;
-};
-
-export type RealtimeServerMessage =
-  | { type: "hello"; user_id: number; last_event_id: number }
-  | RealtimeTicketEvent
-  | { type: "subscribed"; topics: string[]; caught_up_to: number | null }
-  | { type: "resync"; last_event_id: number }
-  | { type: "presence"; ticket_id: number; viewers: RealtimeViewer[] }
-  | { type: "typing"; ticket_id: number; user: RealtimeViewer; is_internal: boolean }
-  | { type: "notification"; notification: unknown }
-  | { type: "pong" }
-  | { type: "error"; code: string; message: string };
-
-export type RealtimeClientMessage =
-  | { type: "subscribe"; topics: string[]; since?: number }
-  | { type: "unsubscribe"; topics: string[] }
-  | { type: "view"; ticket_id: number }
-  | { type: "unview"; ticket_id: number }
-  | { type: "typing"; ticket_id: number; is_internal?: boolean }
-  | { type: "ping" };
+export type RealtimeViewer = TViewer;
+export type RealtimeTicketEvent = TRealtimeTicketEvent;
+export type RealtimeServerMessage = TServerMessage;
+export type RealtimeClientMessage = TClientMessage;
 
 export type RealtimeStatus = "idle" | "connecting" | "open" | "closed";
 

@@ -1,4 +1,9 @@
+/**
+ * The `/ws` protocol (docs/realtime.md): what a client may send (zod, checked by the server)
+ * and what the server sends (types, imported by the web with `import type`).
+ */
 import { z } from "zod";
+import type { TTicketEventType } from "./enums.js";
 
 /** Limits of one WebSocket connection. */
 export const REALTIME_LIMITS = {
@@ -63,24 +68,27 @@ export type TClientMessage = z.infer<typeof ZClientMessage>;
 
 export type TViewer = { id: number; name: string };
 
+/** A ticket event as a socket receives it: `event_type` is the event's one name. */
+export type TRealtimeTicketEvent = {
+  type: "event";
+  /** ticket_events id; null for the few changes that have no history row (`deleted`). */
+  id: number | null;
+  ticket_id: number;
+  event_type: TTicketEventType;
+  actor_id: number | null;
+  data: Record<string, unknown> & { is_internal?: boolean };
+  at: string;
+};
+
 /** Everything the server sends. */
 export type TServerMessage =
   | { type: "hello"; user_id: number; last_event_id: number }
-  | {
-      type: "event";
-      /** ticket_events id; null for the few changes that have no history row. */
-      id: number | null;
-      ticket_id: number;
-      event_type: string;
-      actor_id: number | null;
-      data: Record<string, unknown>;
-      at: string;
-    }
+  | TRealtimeTicketEvent
   | { type: "subscribed"; topics: string[]; caught_up_to: number | null }
   | { type: "resync"; last_event_id: number }
   | { type: "presence"; ticket_id: number; viewers: TViewer[] }
   | { type: "typing"; ticket_id: number; user: TViewer; is_internal: boolean }
-  | { type: "notification"; notification: unknown }
+  | { type: "notification"; notification: Record<string, unknown> & { kind: string } }
   | { type: "pong" }
   | { type: "error"; code: TRealtimeErrorCode; message: string };
 
