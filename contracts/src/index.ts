@@ -3,3 +3,4 @@ export * from "./events.js";
 export * from "./limits.js";
 export * from "./realtime.js";
 export * from "./schemas.js";
+export * from "./ticket-responses.js";

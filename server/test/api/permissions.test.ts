@@ -373,6 +373,83 @@ describe("#tickets refusals say what was refused", () => {
   });
 });
 
+describe("#abilities in responses", () => {
+  it("tells each reader what they may do, by the same policies that decide the requests", async () => {
+    const t = (
+      await s.inject({
+        method: "POST",
+        url: "/api/tickets/",
+        headers: alice.headers,
+        payload: { title: "Abilities" },
+      })
+    ).json();
+    expect(t.abilities).toEqual({
+      can_edit: true,
+      can_edit_fields: false,
+      can_change_queue: false,
+      can_change_status_to: ["closed"],
+      can_assign: false,
+      can_take: false,
+      can_execute: false,
+      can_reply: true,
+      can_write_note: false,
+      can_delete: false,
+    });
+    const asExecutor = (
+      await s.inject({ method: "GET", url: `/api/tickets/${t.id}/`, headers: execDesk.headers })
+    ).json();
+    expect(asExecutor.abilities).toMatchObject({
+      can_take: true,
+      can_assign: false,
+      can_execute: false,
+      can_write_note: true,
+    });
+    expect(asExecutor.abilities.can_change_status_to).toEqual([]);
+    await s.inject({
+      method: "POST",
+      url: `/api/tickets/${t.id}/assign/`,
+      headers: opDesk.headers,
+      payload: { executor_id: execDesk.id },
+    });
+    const assigned = (
+      await s.inject({ method: "GET", url: `/api/tickets/${t.id}/`, headers: execDesk.headers })
+    ).json();
+    expect(assigned.abilities).toMatchObject({
+      can_take: false,
+      can_execute: true,
+      can_edit_fields: true,
+      can_change_queue: false,
+    });
+    expect(assigned.abilities.can_change_status_to).toEqual(["in_progress", "waiting_for_client", "closed"]);
+    const asAdmin = (
+      await s.inject({ method: "GET", url: `/api/tickets/${t.id}/`, headers: admin.headers })
+    ).json();
+    expect(asAdmin.abilities).toMatchObject({ can_assign: true, can_execute: true, can_delete: true });
+
+    await s.inject({
+      method: "POST",
+      url: "/api/messages/",
+      headers: alice.headers,
+      payload: { ticket_id: t.id, text: "Mine" },
+    });
+    const byAlice = (
+      await s.inject({ method: "GET", url: `/api/messages/?ticket_id=${t.id}`, headers: alice.headers })
+    ).json();
+    expect(byAlice.results[0].abilities).toEqual({ can_edit: true, can_delete: true });
+    const byOp = (
+      await s.inject({ method: "GET", url: `/api/messages/?ticket_id=${t.id}`, headers: opDesk.headers })
+    ).json();
+    expect(byOp.results[0].abilities).toEqual({ can_edit: false, can_delete: false });
+    const edit = await s.inject({
+      method: "PATCH",
+      url: `/api/messages/${byOp.results[0].id}/`,
+      headers: opDesk.headers,
+      payload: { text: "Not mine" },
+    });
+    expect(edit.statusCode).toBe(403);
+  });
+});
+
 describe("#admin endpoints", () => {
   it("refuse non-admins", async () => {
     const attempts = [

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/index.js";
 import { attachments, ticketEvents, ticketMessages, users } from "../../platform/db/schema/index.js";
 import type { TActor } from "../auth/auth.actor.js";
-import { canSeeInternalNotes } from "./tickets.policies.js";
+import { canSeeInternalNotes, messageAbilities } from "./tickets.policies.js";
 import { presentAttachment, presentIso } from "./tickets.presenter.js";
 
 /** Messages (and, for staff, notes) of one ticket, oldest first, with authors and attachments. */
@@ -57,6 +57,7 @@ export async function listTicketMessages(
     created_at: presentIso(r.createdAt),
     updated_at: presentIso(r.updatedAt),
     attachments: files.filter((f) => f.messageId === r.id).map(presentAttachment),
+    abilities: messageAbilities(actor, { author: { id: r.authorId } }),
   }));
 }
 export type TMessageJson = Awaited<ReturnType<typeof listTicketMessages>>[number];
@@ -82,8 +83,8 @@ export async function listTicketHistory(db: DbOrTx, actor: TActor, ticketId: num
   return rows.map((r) => ({
     id: r.id,
     type: r.type,
-    actor: r.actorId == null ? null : { id: r.actorId, name: r.actorName },
-    data: r.data,
+    actor: r.actorId == null ? null : { id: r.actorId, name: r.actorName ?? "" },
+    data: r.data as Record<string, unknown> | null,
     created_at: presentIso(r.createdAt),
   }));
 }

@@ -1,8 +1,11 @@
 import {
   LIMITS,
   pgText,
+  type TMessage,
   ZBigId,
   ZCreateMessageRequest,
+  ZMessage,
+  ZMessagePage,
   ZPatchMessageRequest,
   ZUpdateMessageRequest,
 } from "@helpdesk/contracts";
@@ -60,7 +63,14 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
 
     app.get(
       `/api/${kind}`,
-      { schema: { tags: [kind], summary: `List ${kind} of a ticket`, querystring: ZMessageListQuery } },
+      {
+        schema: {
+          tags: [kind],
+          summary: `List ${kind} of a ticket`,
+          querystring: ZMessageListQuery,
+          response: { 200: ZMessagePage },
+        },
+      },
       async (req) => {
         const actor = await requireActor(req);
         await loadVisibleTicket(db, actor, req.query.ticket_id);
@@ -81,6 +91,7 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
             ? "Add an internal note (staff only; never shown to requesters)"
             : "Reply on a ticket (JSON, or multipart/form-data with `ticket_id`, `text` and files)",
           body: ZCreateMessageRequest,
+          response: { 201: ZMessage },
         },
         // A multipart body reaches the handler as undefined and is parsed there.
         validatorCompiler: (route) => {
@@ -115,12 +126,14 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
         });
         // A replay answers with the first message; these files were not used.
         if (result.replayed) await discardReceivedFiles(ctx, files);
-        return reply.status(result.statusCode).send(result.body);
+        return reply.status(201).send(result.body as TMessage);
       },
     );
 
-    app.get(`/api/${kind}/:id`, { schema: { tags: [kind], params: ZMessageIdParams } }, async (req) =>
-      findOne(await requireActor(req), req.params.id),
+    app.get(
+      `/api/${kind}/:id`,
+      { schema: { tags: [kind], params: ZMessageIdParams, response: { 200: ZMessage } } },
+      async (req) => findOne(await requireActor(req), req.params.id),
     );
 
     const editHandler = async (req: FastifyRequest<{ Params: { id: number }; Body: { text?: string } }>) => {
@@ -131,12 +144,26 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
     };
     app.patch(
       `/api/${kind}/:id`,
-      { schema: { tags: [kind], params: ZMessageIdParams, body: ZPatchMessageRequest } },
+      {
+        schema: {
+          tags: [kind],
+          params: ZMessageIdParams,
+          body: ZPatchMessageRequest,
+          response: { 200: ZMessage },
+        },
+      },
       editHandler,
     );
     app.put(
       `/api/${kind}/:id`,
-      { schema: { tags: [kind], params: ZMessageIdParams, body: ZUpdateMessageRequest } },
+      {
+        schema: {
+          tags: [kind],
+          params: ZMessageIdParams,
+          body: ZUpdateMessageRequest,
+          response: { 200: ZMessage },
+        },
+      },
       editHandler,
     );
 

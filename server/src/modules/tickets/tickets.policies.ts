@@ -1,4 +1,4 @@
-import type { TTicketStatus } from "@helpdesk/contracts";
+import { TICKET_STATUSES, type TTicketAbilities, type TTicketStatus } from "@helpdesk/contracts";
 import { type SQL, sql } from "drizzle-orm";
 import type { TActor } from "../auth/auth.actor.js";
 
@@ -48,16 +48,22 @@ export const canFileOnBehalf = (a: TActor): boolean => a.role !== "requester";
 /** The author edits or deletes their own message or note; an admin any. */
 export const canEditMessage = (a: TActor, m: { author: { id: number } | null }): boolean =>
   a.role === "admin" || (m.author !== null && m.author.id === a.id);
+export const messageAbilities = (a: TActor, m: { author: { id: number } | null }) => ({
+  can_edit: canEditMessage(a, m),
+  can_delete: canEditMessage(a, m),
+});
 export const canWriteNote = (a: TActor, t: TTicketAccess): boolean =>
   canSeeInternalNotes(a) && canViewTicket(a, t);
 export const canReply = (a: TActor, t: TTicketAccess): boolean => canViewTicket(a, t);
 
+/** Operators and admins dispatch: assign anyone, or no one. */
+export const canDispatch = (a: TActor, t: TTicketAccess): boolean =>
+  canViewTicket(a, t) && (a.role === "admin" || a.role === "operator");
+
 /** Operators and admins assign anyone; an executor may only take a ticket for themself. */
 export const canAssign = (a: TActor, t: TTicketAccess, executorId: number | null): boolean =>
-  canViewTicket(a, t) &&
-  (a.role === "admin" ||
-    a.role === "operator" ||
-    (a.role === "executor" && executorId === a.id && t.assigneeId === null));
+  canDispatch(a, t) ||
+  (canViewTicket(a, t) && a.role === "executor" && executorId === a.id && t.assigneeId === null);
 
 /** Title, description, priority, category, queue. A requester may correct their own open request's text. */
 export const canEditFields = (a: TActor, t: TTicketAccess, fields: string[]): boolean => {
@@ -83,3 +89,17 @@ export const canExecute = (a: TActor, t: TTicketAccess): boolean =>
   canViewTicket(a, t) && (a.role === "admin" || (a.role === "executor" && t.assigneeId === a.id));
 
 export const canDeleteTicket = (a: TActor): boolean => a.role === "admin";
+
+/** Everything the actor may do with the ticket, for clients to show the right actions. */
+export const ticketAbilities = (a: TActor, t: TTicketAccess): TTicketAbilities => ({
+  can_edit: canEditFields(a, t, ["title", "description"]),
+  can_edit_fields: canEditFields(a, t, ["priority_id", "category_id"]),
+  can_change_queue: canEditFields(a, t, ["queue_id"]),
+  can_change_status_to: TICKET_STATUSES.filter((to) => to !== t.status && canChangeStatus(a, t, to)),
+  can_assign: canDispatch(a, t),
+  can_take: a.role === "executor" && canAssign(a, t, a.id),
+  can_execute: canExecute(a, t) && t.status !== "closed",
+  can_reply: canReply(a, t),
+  can_write_note: canWriteNote(a, t),
+  can_delete: canDeleteTicket(a),
+});

@@ -3,12 +3,15 @@ import {
   ZAssignTicketRequest,
   ZCreateTicketRequest,
   ZExecuteTicketRequest,
+  ZMessagePage,
+  ZTicketHistoryEvent,
   ZTicketListQuery,
   ZUpdateTicketRequest,
 } from "@helpdesk/contracts";
 import { type SQL, sql } from "drizzle-orm";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import type { DbOrTx } from "../../platform/db/index.js";
 import { createForbiddenError } from "../../platform/errors.js";
@@ -36,7 +39,7 @@ export async function loadVisibleTicket(db: DbOrTx, actor: TActor, id: number, w
   ) {
     throw createTicketNotFoundError();
   }
-  const ticket = presentTicket(row, actor.language);
+  const ticket = presentTicket(row, actor);
   if (!withAttachments) return ticket;
   return { ...ticket, attachments: presentTicketAttachments(row.attachments ?? [], actor) };
 }
@@ -63,7 +66,7 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
   const list = async (actor: TActor, query: TTicketListQuery, fixed?: SQL) => {
     const page = await listTickets(db, actor, { ...query, fixed });
     return {
-      results: page.rows.map((r) => presentTicket(r, actor.language)),
+      results: page.rows.map((r) => presentTicket(r, actor)),
       next: page.next,
       // A search with no word matches ran on the nearest known words instead ("did you mean").
       ...(page.corrected ? { corrected_query: page.corrected } : {}),
@@ -228,6 +231,7 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
         tags: ["tickets"],
         summary: "Conversation: replies, and notes for staff",
         params: ZTicketIdParams,
+        response: { 200: ZMessagePage },
       },
     },
     async (req) => {
@@ -239,7 +243,14 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
 
   app.get(
     "/api/tickets/:id/history",
-    { schema: { tags: ["tickets"], summary: "Every change: who, what, when", params: ZTicketIdParams } },
+    {
+      schema: {
+        tags: ["tickets"],
+        summary: "Every change: who, what, when",
+        params: ZTicketIdParams,
+        response: { 200: z.object({ results: z.array(ZTicketHistoryEvent), next: z.null() }) },
+      },
+    },
     async (req) => {
       const actor = await auth.require(req);
       await loadVisibleTicket(db, actor, req.params.id);
@@ -253,7 +264,7 @@ async function loadCreatedTicket(tx: DbOrTx, actor: TActor, id: number, hasAttac
   const row = await findTicketRow(tx, id, { attachments: hasAttachments });
   if (!row) throw createTicketNotFoundError();
   return {
-    ...presentTicket(row, actor.language),
+    ...presentTicket(row, actor),
     attachments: presentTicketAttachments(row.attachments ?? [], actor),
   };
 }

@@ -1,4 +1,12 @@
-import type { TLanguage, TRole, TTheme, TTicketStatus } from "@helpdesk/contracts";
+import type {
+  TAttachment,
+  TLanguage,
+  TMessage,
+  TRole,
+  TTheme,
+  TTicket,
+  TTicketHistoryEvent,
+} from "@helpdesk/contracts";
 
 export type User = {
   id: number;
@@ -19,50 +27,11 @@ export type Page<T> = { results: T[]; next: string | null };
 export type Ref = { id: number; slug: string; name: string };
 export type PersonRef = { id: number; name: string; email: string };
 
-export type Attachment = {
-  id: string;
-  filename: string;
-  content_type: string;
-  size: number;
-  url: string;
-};
-
-export type Ticket = {
-  id: number;
-  title: string;
-  description: string;
-  status: TTicketStatus;
-  priority: Ref;
-  category: Ref | null;
-  queue: Ref;
-  requester: PersonRef;
-  assignee: PersonRef | null;
-  source: string;
-  created_at: string;
-  updated_at: string;
-  first_response_at: string | null;
-  closed_at: string | null;
-  archived_at: string | null;
-  attachments?: Attachment[];
-};
-
-export type TicketMessage = {
-  id: number | string;
-  ticket_id: number;
-  author: { id: number; name: string; role: TRole } | null;
-  text: string;
-  is_internal: boolean;
-  created_at: string;
-  attachments: Attachment[];
-};
-
-export type TicketEvent = {
-  id: number | string;
-  type: string;
-  actor: { id: number; name: string } | null;
-  data: Record<string, unknown> | null;
-  created_at: string;
-};
+/** Ticket responses are defined once, in contracts (server-side zod schemas). */
+export type Attachment = TAttachment;
+export type Ticket = TTicket;
+export type TicketMessage = TMessage;
+export type TicketEvent = TTicketHistoryEvent;
 
 export type CatalogKind = "queues" | "categories" | "priorities" | "departments";
 

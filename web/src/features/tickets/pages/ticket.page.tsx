@@ -19,7 +19,6 @@ import { IconCircleCheck, IconUserCheck } from "@tabler/icons-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
-import { canDispatch, isStaff } from "../../../app/nav";
 import { ApiError } from "../../../shared/api/client";
 import type { Ticket } from "../../../shared/api/types";
 import { PriorityBadge, StatusBadge } from "../../../shared/components/badges.component";
@@ -28,7 +27,6 @@ import { formatDateTime } from "../../../shared/format";
 import { useNotify } from "../../../shared/hooks/use-notify";
 import { useTicketPresence } from "../../../shared/realtime/use-realtime";
 import { AttachmentList } from "../../attachments/components/attachment-list.component";
-import { useCurrentUser } from "../../auth/api";
 import { useReadTicketNotifications } from "../../notifications/use-live-notifications";
 import { useAssignTicket, useExecuteTicket, useTicket, useUpdateTicket } from "../api";
 import { AssignDialog } from "../components/assign-dialog.component";
@@ -68,7 +66,6 @@ export default function TicketPage() {
   const { t } = useTranslation();
   const params = useParams();
   const id = Number(params.ticketId);
-  const user = useCurrentUser();
   const notify = useNotify();
   const ticket = useTicket(id);
   const update = useUpdateTicket();
@@ -77,8 +74,6 @@ export default function TicketPage() {
   const [assignOpen, setAssignOpen] = useState(false);
   const [executeOpen, setExecuteOpen] = useState(false);
   const [comment, setComment] = useState("");
-  const staff = isStaff(user.role);
-  const dispatcher = canDispatch(user.role);
   const validId = Number.isInteger(id) && id > 0;
   const presence = useTicketPresence(validId && ticket.isSuccess ? id : null);
   useReadTicketNotifications(validId ? id : 0);
@@ -106,9 +101,13 @@ export default function TicketPage() {
     );
   }
   const data = ticket.data;
-  const isAssignee = data.assignee?.id === user.id;
-  const canExecute =
-    (user.role === "executor" || user.role === "admin") && isAssignee && data.status !== "closed";
+  // What this user may do is decided by the server's policies and sent with the ticket.
+  const abilities = data.abilities;
+  const statusOptions = TICKET_STATUSES.filter(
+    (status) => status === data.status || abilities.can_change_status_to.includes(status),
+  );
+  const showActions =
+    abilities.can_write_note && (statusOptions.length > 1 || abilities.can_assign || abilities.can_execute);
 
   const changeStatus = (status: TTicketStatus) => {
     update.mutate(
@@ -157,18 +156,20 @@ export default function TicketPage() {
             <Conversation ticketId={id} />
             <Stack gap={4}>
               <TypingLine typers={presence.typers} />
-              <ReplyBox ticketId={id} staff={staff} onTyping={presence.sendTyping} />
+              {abilities.can_reply ? (
+                <ReplyBox ticketId={id} staff={abilities.can_write_note} onTyping={presence.sendTyping} />
+              ) : null}
             </Stack>
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }}>
           <Stack>
-            {staff ? (
+            {showActions ? (
               <Paper withBorder p="md">
                 <Stack gap="sm">
                   <Select
                     label={t("tickets.changeStatus")}
-                    data={TICKET_STATUSES.map((status) => ({ value: status, label: t(`status.${status}`) }))}
+                    data={statusOptions.map((status) => ({ value: status, label: t(`status.${status}`) }))}
                     value={data.status}
                     allowDeselect={false}
                     disabled={update.isPending}
@@ -176,7 +177,7 @@ export default function TicketPage() {
                       value && value !== data.status && changeStatus(value as TTicketStatus)
                     }
                   />
-                  {dispatcher ? (
+                  {abilities.can_assign ? (
                     <Button
                       variant="light"
                       leftSection={<IconUserCheck size={16} />}
@@ -185,7 +186,7 @@ export default function TicketPage() {
                       {data.assignee ? t("tickets.reassign") : t("tickets.assign")}
                     </Button>
                   ) : null}
-                  {canExecute ? (
+                  {abilities.can_execute ? (
                     <Button
                       color="green"
                       leftSection={<IconCircleCheck size={16} />}
@@ -212,7 +213,7 @@ export default function TicketPage() {
           </Stack>
         </Grid.Col>
       </Grid>
-      {dispatcher ? (
+      {abilities.can_assign ? (
         <AssignDialog
           opened={assignOpen}
           onClose={() => setAssignOpen(false)}
