@@ -27,7 +27,7 @@ export const ZTicketAbilities = z.object({
 export type TTicketAbilities = z.infer<typeof ZTicketAbilities>;
 
 const ZRef = z.object({ id: z.number(), slug: z.string(), name: z.string() });
-const ZPersonRef = z.object({ id: z.number(), name: z.string(), email: z.string() });
+const ZPersonRef = z.object({ id: z.number(), name: z.string(), email: z.string().nullable() });
 
 export const ZAttachment = z.object({
   id: z.string(),

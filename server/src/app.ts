@@ -24,6 +24,7 @@ import { createCatalogCache } from "./modules/catalog/catalog.cache.js";
 import { registerCatalogRoutes } from "./modules/catalog/catalog.routes.js";
 import { seedReferenceData } from "./modules/catalog/catalog.seed.js";
 import { createSettingsService } from "./modules/catalog/settings.service.js";
+import { registerContactRoutes } from "./modules/contacts/contacts.routes.js";
 import {
   createNotificationJobs,
   createNotificationProcessor,
@@ -276,6 +277,7 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
     await registerSystemRoutes(scope, ctx);
     await registerAuthRoutes(scope, ctx);
     await registerUserRoutes(scope, ctx);
+    await registerContactRoutes(scope, ctx);
     await registerCatalogRoutes(scope, ctx);
     await registerTicketRoutes(scope, ctx);
     await registerMessageRoutes(scope, ctx);

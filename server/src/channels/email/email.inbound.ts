@@ -8,6 +8,7 @@ import type { AppContext } from "../../app-context.js";
 import { sanitizeFilename } from "../../modules/attachments/attachments.usecases.js";
 import type { TActor } from "../../modules/auth/auth.actor.js";
 import { findActorsByIds } from "../../modules/auth/auth.repository.js";
+import { resolveContact } from "../../modules/contacts/contacts.usecases.js";
 import { canViewTicket } from "../../modules/tickets/tickets.policies.js";
 import { addMessage, createTicket } from "../../modules/tickets/tickets.usecases.js";
 import type { DbOrTx } from "../../platform/db/index.js";
@@ -87,25 +88,6 @@ async function loadActor(tx: DbOrTx, userId: number): Promise<TActor | null> {
 }
 
 /** The user behind a sender address: an existing one, or a new guest requester (no password). */
-async function findOrCreateSender(
-  tx: DbOrTx,
-  from: { address: string; name: string },
-  language: "ru" | "en",
-): Promise<number> {
-  const find = async () =>
-    (await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${from.address}`))[0]
-      ?.id;
-  const existing = await find();
-  if (existing !== undefined) return existing;
-  const name = (from.name || from.address.split("@")[0] || from.address).slice(0, 200);
-  const [created] = await tx
-    .insert(users)
-    .values({ email: from.address, name, role: "requester", isGuest: true, language })
-    .onConflictDoNothing()
-    .returning({ id: users.id });
-  return created?.id ?? (await find())!;
-}
-
 type TStoredFile = {
   id: string;
   storageKey: string;
@@ -261,7 +243,11 @@ export async function ingestRawEmail(
         .onConflictDoNothing()
         .returning({ id: inboundEmails.id });
       if (!row) return { status: "duplicate" } as TIngestResult;
-      const userId = await findOrCreateSender(tx, from, defaultLanguage);
+      const { userId } = await resolveContact(
+        tx,
+        { channel: "email", externalId: from.address, displayName: from.name },
+        defaultLanguage,
+      );
       const actor = await loadActor(tx, userId);
       if (!actor) {
         await tx

@@ -4,7 +4,7 @@ import type { TLanguage, TRole } from "@helpdesk/contracts";
 export type TActor = {
   id: number;
   role: TRole;
-  email: string;
+  email: string | null;
   name: string;
   language: TLanguage;
   departmentIds: number[];

@@ -17,7 +17,7 @@ export const ACTOR_COLUMNS = `
 export type TActorRow = {
   id: number;
   role: TRole;
-  email: string;
+  email: string | null;
   name: string;
   language: TLanguage;
   is_active: boolean;

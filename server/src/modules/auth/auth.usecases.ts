@@ -214,7 +214,7 @@ export async function changePassword(
     throw createInvalidCredentialsError();
   }
   await attempt.succeeded();
-  assertStrongPassword(input.newPassword, user);
+  assertStrongPassword(input.newPassword, { email: user.email ?? undefined, name: user.name });
   await db
     .update(users)
     .set({ passwordHash: await hashPassword(input.newPassword), updatedAt: new Date() })

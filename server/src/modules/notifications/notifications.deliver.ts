@@ -88,6 +88,7 @@ async function sendOne(
   const lang = user.language as TLanguage;
   const link = `${ctx.config.publicUrl}/tickets/${ev.ticket.id}`;
   if (d.channel === "email") {
+    if (!user.email) return { skipped: "the recipient has no e-mail address" };
     const { from } = await resolveTransport(ctx);
     const domain = messageIdDomain(from, ctx.config.publicUrl);
     const root = ticketRootMessageId(ctx.config.appSecret, domain, ev.ticket.id);

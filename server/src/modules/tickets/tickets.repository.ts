@@ -26,7 +26,7 @@ export type TTicketRow = {
   queue_name_en: string;
   requester_id: number;
   requester_name: string;
-  requester_email: string;
+  requester_email: string | null;
   assignee_id: number | null;
   assignee_name: string | null;
   assignee_email: string | null;

@@ -16,7 +16,8 @@ export const users = pgTable(
   "users",
   {
     id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
-    email: text("email").notNull(),
+    /** Unique when present; a contact reached only on Telegram or the widget has none. */
+    email: text("email"),
     name: text("name").notNull(),
     passwordHash: text("password_hash"),
     role: text("role", { enum: ["requester", "operator", "executor", "admin"] }).notNull(),
@@ -34,6 +35,8 @@ export const users = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
     deactivatedAt: timestamp("deactivated_at", { withTimezone: true }),
+    /** Set when staff merged this contact into another person; it is then inactive. */
+    mergedIntoId: integer("merged_into_id"),
   },
   (t) => [uniqueIndex("users_email_key").on(sql`lower(${t.email})`), index("users_role_idx").on(t.role)],
 );
@@ -116,4 +119,30 @@ export const authThrottle = pgTable(
     nextAt: timestamp("next_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("auth_throttle_window_idx").on(t.windowEndsAt)],
+);
+
+/**
+ * How a person is reached on a channel: their address, chat id or visitor id there. One
+ * identity belongs to one person; a person may have several (e-mail and Telegram, say).
+ */
+export const contactIdentities = pgTable(
+  "contact_identities",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    /** "email", "telegram", "widget", … (a channel driver's name). */
+    channel: text("channel").notNull(),
+    /** The person's id on that channel, normalised by the driver (e-mail: lower case). */
+    externalId: text("external_id").notNull(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    displayName: text("display_name"),
+    language: text("language", { enum: ["ru", "en"] }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("contact_identities_channel_external_key").on(t.channel, t.externalId),
+    index("contact_identities_user_idx").on(t.userId),
+  ],
 );
