@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { LIMITS } from "@helpdesk/contracts";
-import { and, eq, or, sql } from "drizzle-orm";
+import { and, eq, or } from "drizzle-orm";
 import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
 import type { AppContext } from "../../app-context.js";
 import { sanitizeFilename } from "../../modules/attachments/attachments.usecases.js";
@@ -12,7 +12,7 @@ import { resolveContact } from "../../modules/contacts/contacts.usecases.js";
 import { canViewTicket } from "../../modules/tickets/tickets.policies.js";
 import { addMessage, createTicket } from "../../modules/tickets/tickets.usecases.js";
 import type { DbOrTx } from "../../platform/db/index.js";
-import { attachments, inboundEmails, tickets, users } from "../../platform/db/schema/index.js";
+import { attachments, inboundEmails, tickets } from "../../platform/db/schema/index.js";
 import { withTx } from "../../platform/unit-of-work.js";
 import { repairEightBitHeaders, trimQuotedReply, trimSignature } from "./email.text.js";
 import {

@@ -50,7 +50,7 @@ export async function registerContactRoutes(root: FastifyInstance, ctx: AppConte
     async (req) => {
       await requireManager(req);
       const user = await findContactUser(ctx.db, req.params.id);
-      if (!user || user.role !== "requester") throw createContactNotFoundError();
+      if (user?.role !== "requester") throw createContactNotFoundError();
       const rows = await listIdentities(ctx.db, user.id);
       const identities = rows.map((r) => ({
         ...r,
