@@ -3,3 +3,4 @@ export * from "./email.js";
 export * from "./notifications.js";
 export * from "./tickets.js";
 export * from "./users.js";
+export * from "./channels.js";

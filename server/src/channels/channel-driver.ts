@@ -1,0 +1,49 @@
+import type { FastifyInstance } from "fastify";
+import type { z } from "zod";
+import type { AppContext } from "../app-context.js";
+
+/** A channel account as its driver gets it: config parsed by the driver's schema, secrets open. */
+export type TChannelAccount<TConfig = unknown> = {
+  id: number;
+  kind: string;
+  name: string;
+  config: TConfig;
+};
+
+/** What a receiver may tell the runtime while it runs. */
+export type TReceiverControl = {
+  /** Aborted when the receiver must stop: account disabled or changed, lease lost, shutdown. */
+  signal: AbortSignal;
+  /** Records that the account did something (a poll, a message): shown as its last activity. */
+  touch(): void;
+};
+
+/**
+ * One channel kind: e-mail, a Telegram bot, a Telegram personal account, the widget. Everything
+ * channel-specific lives behind this; conversations, notifications and the admin API only
+ * ever talk to drivers through the registry.
+ */
+export type ChannelDriver<TConfig = unknown> = {
+  /** The channel's one name: `channel_accounts.kind`, contact identities, thread bindings. */
+  name: string;
+  /** Checks an account's config (create, change, and every read). */
+  accountConfig: z.ZodType<TConfig>;
+  /** Config fields sealed with APP_SECRET at rest and never returned by the API. */
+  secretFields?: readonly (keyof TConfig & string)[];
+  /**
+   * Reads the account until `control.signal` aborts (IMAP IDLE, Telegram long polling, an
+   * MTProto client). Runs under the account's lease in one worker process at a time; a throw
+   * is recorded as the account's last error and the receiver is restarted with backoff.
+   */
+  receive?(ctx: AppContext, account: TChannelAccount<TConfig>, control: TReceiverControl): Promise<void>;
+  /** HTTP routes of the channel (a webhook, the widget's socket), registered at start. */
+  routes?(app: FastifyInstance, ctx: AppContext): Promise<void>;
+  /** Checks that the account can connect with its config (the admin's "test" button). */
+  testConnection?(
+    ctx: AppContext,
+    account: TChannelAccount<TConfig>,
+  ): Promise<{ ok: true } | { ok: false; error: string }>;
+};
+
+export const defineChannelDriver = <TConfig>(driver: ChannelDriver<TConfig>): ChannelDriver =>
+  driver as unknown as ChannelDriver;
