@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case "migrate": {
-      const database = await openDatabase(config);
+      const database = await openDatabase({ ...config, pool: config.databasePool });
       await database.migrate();
       await database.close();
       process.stdout.write("Migrations applied.\n");
@@ -80,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write("create-admin needs --email and --password\n");
         return 2;
       }
-      const database = await openDatabase(config);
+      const database = await openDatabase({ ...config, pool: config.databasePool });
       await database.migrate();
       try {
         await upsertAdmin(database.db, { email: values.email, password: values.password, name: values.name });

@@ -150,18 +150,19 @@ describe.skipIf(process.env.TEST_DB !== "postgres" || !hasInitdb)(
       let stop = false;
       let keyCounter = 0;
 
-      const call = async (kind: TAnswer["kind"], url: string, init: RequestInit = {}) => {
+      type TBody = { id?: number; error?: { code?: string }; database?: string };
+      const call = async (
+        kind: TAnswer["kind"],
+        url: string,
+        init: RequestInit = {},
+      ): Promise<{ status: TAnswer["status"]; body: TBody }> => {
         const at = Date.now();
         try {
           const res = await fetch(`${base}${url}`, {
             ...init,
             signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
           });
-          const body = (await res.json().catch(() => ({}))) as {
-            id?: number;
-            error?: { code?: string };
-            database?: string;
-          };
+          const body = (await res.json().catch(() => ({}))) as TBody;
           answers.push({
             at,
             kind,
@@ -193,7 +194,10 @@ describe.skipIf(process.env.TEST_DB !== "postgres" || !hasInitdb)(
           const res = await call("create", "/api/tickets/", {
             method: "POST",
             headers: { ...headers, "idempotency-key": key },
-            body: JSON.stringify({ title: `Load ticket ${key}`, description: "Created during a restart test" }),
+            body: JSON.stringify({
+              title: `Load ticket ${key}`,
+              description: "Created during a restart test",
+            }),
           });
           if (res.status === 201 && typeof res.body.id === "number") created.set(key, res.body.id);
           await call("reply", "/api/messages/", {
