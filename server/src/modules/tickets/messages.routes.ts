@@ -12,7 +12,7 @@ import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-z
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { ticketEvents, ticketMessages } from "../../platform/db/schema/index.js";
-import { createForbiddenError, createValidationError } from "../../platform/errors.js";
+import { createForbiddenError, createValidationError, isAppError } from "../../platform/errors.js";
 import { runIdempotent } from "../../platform/idempotency.js";
 import { openMultipartReader } from "../attachments/attachments.multipart.js";
 import {
@@ -54,8 +54,9 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
         kind: isInternal ? "note" : "message",
       });
       if (!m) throw notFound();
-      await loadVisibleTicket(db, actor, m.ticket_id).catch(() => {
-        throw notFound();
+      await loadVisibleTicket(db, actor, m.ticket_id).catch((error: unknown) => {
+        // Not visible is not found; a database outage stays a 503.
+        throw isAppError(error) ? notFound() : error;
       });
       return m;
     };
