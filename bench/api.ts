@@ -41,7 +41,12 @@ async function prepare(): Promise<{ env: Record<string, string> }> {
     if (!values.reuse || !exists) {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.query(`CREATE DATABASE ${name}`);
-      const database = await openDatabase({ databaseUrl: url, dataDir: path.join(here, "results") });
+      // Bulk inserts may outlast the app's statement timeout.
+      const database = await openDatabase({
+        databaseUrl: url,
+        dataDir: path.join(here, "results"),
+        pool: { statementTimeoutMs: 0 },
+      });
       out(`building ${tickets} tickets in PostgreSQL…`);
       const ms = await buildDataset(database, tickets, () => {});
       out(`data set built in ${(ms / 1000).toFixed(1)} s`);

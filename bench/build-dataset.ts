@@ -102,7 +102,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       "data-dir": { type: "string", default: "./bench-data" },
     },
   });
-  const database = await openDatabase({ databaseUrl: values["database-url"], dataDir: values["data-dir"]! });
+  // Bulk inserts may outlast the app's statement timeout.
+  const database = await openDatabase({
+    databaseUrl: values["database-url"],
+    dataDir: values["data-dir"]!,
+    pool: { statementTimeoutMs: 0 },
+  });
   const ms = await buildDataset(database, Number(values.tickets));
   await database.close();
   process.stdout.write(`built ${values.tickets} tickets in ${(ms / 1000).toFixed(1)} s\n`);

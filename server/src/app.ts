@@ -31,6 +31,7 @@ import {
 } from "./modules/notifications/notifications.jobs.js";
 import { registerNotificationRoutes } from "./modules/notifications/notifications.routes.js";
 import { registerRealtimeRoutes } from "./modules/realtime/realtime.routes.js";
+import { createAnalyzeJob } from "./modules/system/system.jobs.js";
 import { registerSystemRoutes, startMetricsListener } from "./modules/system/system.routes.js";
 import { registerMessageRoutes } from "./modules/tickets/messages.routes.js";
 import { createArchiveSweepJob } from "./modules/tickets/tickets.jobs.js";
@@ -69,7 +70,14 @@ export async function createServer(
     options.logger ??
     pino({ level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"] });
   const database =
-    options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      pool: config.databasePool,
+      onConnectionError: (error) =>
+        logger.warn({ err: error }, "database connection lost; the pool opens a new one when needed"),
+    }));
   await database.migrate();
   await seedReferenceData(database.db);
 
@@ -120,6 +128,7 @@ export async function createServer(
   const jobDefinitions: JobDefinition[] = [
     createArchiveSweepJob(ctx),
     createThrottleCleanupJob(ctx),
+    createAnalyzeJob(ctx),
     ...createNotificationJobs(ctx),
   ];
   ctx.jobs =

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
+import type { Logger } from "pino";
 import { createServer } from "./app.js";
 import { seedDemo } from "./modules/system/seed-demo.js";
 import { upsertAdmin } from "./modules/users/users.admin.js";
 import { ConfigError, loadConfig, type TConfig } from "./platform/config.js";
 import { DataDirInUseError, openDatabase } from "./platform/db/index.js";
+import { isDatabaseUnavailableError } from "./platform/db-availability-errors.js";
 
 const USAGE = `Usage: helpdesk <command>
 
@@ -51,12 +53,13 @@ async function main(argv: string[]): Promise<number> {
       } else {
         server.ctx.logger.info("helpdesk worker is up");
       }
+      const safety = installProcessSafetyNets(server.ctx.logger);
       const stop = async (signal: string) => {
         server.ctx.logger.info({ signal }, "shutting down");
         // Requests and jobs get ten seconds to finish; then the process leaves anyway.
         setTimeout(() => process.exit(1), 10_000).unref();
         // A job still finishing may touch the closed pool; that is expected now, not a crash.
-        process.on("unhandledRejection", (reason) => server.ctx.logger.debug({ reason }, "after shutdown"));
+        safety.isShuttingDown = true;
         await server.close();
         process.exit(0);
       };
@@ -65,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case "migrate": {
-      const database = await openDatabase(config);
+      const database = await openDatabase({ ...config, pool: config.databasePool });
       await database.migrate();
       await database.close();
       process.stdout.write("Migrations applied.\n");
@@ -80,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write("create-admin needs --email and --password\n");
         return 2;
       }
-      const database = await openDatabase(config);
+      const database = await openDatabase({ ...config, pool: config.databasePool });
       await database.migrate();
       try {
         await upsertAdmin(database.db, { email: values.email, password: values.password, name: values.name });
@@ -105,6 +108,32 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
       return 1;
   }
+}
+
+/**
+ * A long-running process outlives database outages: a rejection nobody awaited or an error
+ * event nobody listened for that comes from the database being unreachable is logged as a
+ * warning and the process carries on (the pool reconnects by itself). Anything else is a bug:
+ * an unhandled rejection is logged at error level; an uncaught exception is logged as fatal
+ * and the process exits, as Node would, because its state may be broken.
+ */
+function installProcessSafetyNets(logger: Logger) {
+  const state = { isShuttingDown: false };
+  process.on("unhandledRejection", (reason) => {
+    if (state.isShuttingDown) logger.debug({ err: reason }, "unhandled rejection after shutdown");
+    else if (isDatabaseUnavailableError(reason))
+      logger.warn({ err: reason }, "database unavailable (unhandled rejection)");
+    else logger.error({ err: reason }, "bug: unhandled promise rejection");
+  });
+  process.on("uncaughtException", (error) => {
+    if (isDatabaseUnavailableError(error)) {
+      logger.warn({ err: error }, "database unavailable (uncaught error)");
+      return;
+    }
+    logger.fatal({ err: error }, "uncaught exception; exiting");
+    process.exit(1);
+  });
+  return state;
 }
 
 main(process.argv.slice(2)).then(

@@ -76,4 +76,25 @@ describe("loadConfig", () => {
     expect(load({ IDLE_TIMEOUT_MS: "fast" })).toThrow(/IDLE_TIMEOUT_MS/);
     expect(load({ BODY_TIMEOUT_MS: "10" })).toThrow(/BODY_TIMEOUT_MS/);
   });
+
+  it("has PostgreSQL pool defaults that keep a warm minimum and never wait forever", () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).databasePool).toEqual({
+      max: 10,
+      min: 2,
+      idleTimeoutMs: 300_000,
+      connectTimeoutMs: 5000,
+      statementTimeoutMs: 30_000,
+    });
+    const small = loadConfig({
+      DATA_DIR: dataDir(),
+      DATABASE_POOL_SIZE: "1",
+      DATABASE_POOL_MIN: "4",
+      DATABASE_STATEMENT_TIMEOUT_MS: "0",
+    }).databasePool;
+    expect(small).toMatchObject({ max: 1, min: 1, statementTimeoutMs: 0 });
+    expect(() => loadConfig({ DATA_DIR: dataDir(), DATABASE_POOL_SIZE: "0" })).toThrow(/DATABASE_POOL_SIZE/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), DATABASE_CONNECT_TIMEOUT_MS: "soon" })).toThrow(
+      /DATABASE_CONNECT_TIMEOUT_MS/,
+    );
+  });
 });

@@ -24,6 +24,22 @@ const ZEnv = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
     .optional(),
+  /** PostgreSQL: most connections this process opens. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * PostgreSQL: connections kept open while idle. Each new connection pays for loading the
+   * Russian full-text dictionary (~33 ms) on its first search, so a warm few are kept.
+   */
+  DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(1000).default(2),
+  /** PostgreSQL: milliseconds an idle connection above DATABASE_POOL_MIN stays open. */
+  DATABASE_IDLE_TIMEOUT_MS: ms(300_000),
+  /**
+   * PostgreSQL: milliseconds a request waits for a connection (the database down or every
+   * connection busy) before it is answered 503 `service.database_unavailable`.
+   */
+  DATABASE_CONNECT_TIMEOUT_MS: ms(5000),
+  /** PostgreSQL: milliseconds a statement may run before the server cancels it (503); 0 for none. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
   /** Redis for real-time fan-out across instances; unset means in-process. */
   REDIS_URL: z
     .string()
@@ -138,6 +154,14 @@ export type TConfig = {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL pool settings (ignored by the embedded database). */
+  databasePool: {
+    max: number;
+    min: number;
+    idleTimeoutMs: number;
+    connectTimeoutMs: number;
+    statementTimeoutMs: number;
+  };
   redisUrl: string | undefined;
   publicUrl: string;
   appSecret: string;
@@ -208,6 +232,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     dataDir,
     databaseUrl: e.DATABASE_URL,
+    databasePool: {
+      max: e.DATABASE_POOL_SIZE,
+      min: Math.min(e.DATABASE_POOL_MIN, e.DATABASE_POOL_SIZE),
+      idleTimeoutMs: e.DATABASE_IDLE_TIMEOUT_MS,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
     redisUrl: e.REDIS_URL,
     publicUrl,
     appSecret: e.APP_SECRET ?? readOrCreateSecret(dataDir),

@@ -1,6 +1,7 @@
 import { type Duplex, PassThrough } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { classifyDatabaseUnavailableError } from "./db-availability-errors.js";
 import { classifyDatabaseInputError } from "./db-input-errors.js";
 import { AppError, isAppError } from "./errors.js";
 
@@ -37,7 +38,11 @@ export function installErrorHandling(
   options: { spaFallback?: (request: FastifyRequest, reply: FastifyReply) => boolean } = {},
 ): void {
   app.setErrorHandler(
-    (error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    (thrown: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
+      // The database restarting or unreachable is an outage, not a bug: 503 with Retry-After.
+      const unavailable = isAppError(thrown) ? undefined : classifyDatabaseUnavailableError(thrown);
+      if (unavailable) request.log.warn({ err: thrown }, "database unavailable");
+      const error = unavailable ?? thrown;
       if (isAppError(error) && !error.isInternal) {
         const body: TErrorBody = { error: { code: error.code, message: error.message } };
         if (error.details !== undefined) body.error.details = error.details;

@@ -2,6 +2,7 @@ import PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { SqlExecutor } from "./db/index.js";
+import { isDatabaseUnavailableError } from "./db-availability-errors.js";
 import { jobsProcessed } from "./metrics.js";
 
 /** A background job: a name with a version, a zod payload, an optional cron, a handler. */
@@ -50,7 +51,12 @@ export async function startJobRunner(options: {
     schedule: options.isWorker,
     migrate: true,
   });
-  boss.on("error", (error) => logger.error({ err: error }, "job runner error"));
+  // pg-boss reports failed polls and maintenance here and keeps polling: while the database is
+  // down, workers pause this way and resume by themselves once it answers again.
+  boss.on("error", (error) => {
+    if (isDatabaseUnavailableError(error)) logger.warn({ err: error }, "job runner: database unavailable");
+    else logger.error({ err: error }, "job runner error");
+  });
   await boss.start();
   const byName = new Map(options.jobs.map((j) => [j.name, j]));
 

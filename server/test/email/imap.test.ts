@@ -417,6 +417,28 @@ describe("#email inbound over IMAP (Dovecot)", () => {
     expect(mb.lastUid).toBeGreaterThan(0);
   });
 
+  it("waits out a database outage while storing a mail, without counting it as a failed try", async () => {
+    let outageCalls = 0;
+    hooks.beforeStore = () => {
+      // More than the three tries a broken mail gets: an outage must not use them up.
+      if (outageCalls < 5) {
+        outageCalls += 1;
+        throw Object.assign(new Error("terminating connection due to administrator command"), {
+          code: "57P01",
+        });
+      }
+    };
+    const id = "<outage-1@client.example>";
+    await dovecot.append(mail({ from: "outage@client.example", subject: "During an outage", id, body: "x" }));
+    const row = await eventually(async () => {
+      const r = await inbound(id);
+      return r?.status === "ticket" ? r : undefined;
+    }, 90_000);
+    hooks.beforeStore = undefined;
+    expect(outageCalls).toBe(5);
+    expect(row.reason).toBeNull();
+  }, 120_000);
+
   it("records a second delivery of the same Message-ID once (ingest is idempotent)", async () => {
     const raw = Buffer.from(
       mail({ from: "dup@client.example", subject: "Dup", id: "<dup-1@client.example>", body: "x" }),

@@ -4,6 +4,7 @@ import type { AppContext } from "../../app-context.js";
 import { EMAIL_QUEUE_SLUG } from "../../modules/catalog/catalog.seed.js";
 import { decryptSecret, encryptSecret } from "../../platform/crypto.js";
 import { inboundEmails, mailboxes, queues } from "../../platform/db/schema/index.js";
+import { isDatabaseUnavailableError } from "../../platform/db-availability-errors.js";
 import { ingestRawEmail, MAX_RAW_EMAIL_BYTES } from "./email.inbound.js";
 import { resolveTransport } from "./email.mailer.js";
 
@@ -128,6 +129,8 @@ function mayJoinThread(raw: Buffer): boolean {
 }
 
 export type TMailboxHooks = {
+  /** Called before a mail is stored (tests simulate a database outage here). */
+  beforeStore?: (uid: number, runner: MailboxRunner) => void | Promise<void>;
   /** Called after a mail is stored and before it is marked \Seen (tests break things here). */
   afterStore?: (uid: number, runner: MailboxRunner) => void | Promise<void>;
 };
@@ -147,7 +150,9 @@ const sleep = (ms: number, signal?: { cancelled: boolean; wake?: () => void }) =
  * Reads one mailbox for as long as it runs: connect, open the folder, fetch what is new, then
  * wait for IDLE's EXISTS push or the poll interval (30 s; the only trigger when the server
  * lacks IDLE). Any connection failure closes the client and reconnects with backoff (1 s
- * doubling to 60 s). One mail's failure is recorded and skipped; it never stops the mailbox.
+ * doubling to 60 s, reset by a complete pass). One mail's failure is recorded and skipped; it
+ * never stops the mailbox. A database outage is nobody's mail's fault: the mailbox stops,
+ * backs off and fetches the same mails again once the database answers.
  */
 export class MailboxRunner {
   client: ImapFlow | null = null;
@@ -206,19 +211,26 @@ export class MailboxRunner {
         await client.connect();
         this.stats.connects += 1;
         await client.mailboxOpen(this.mailbox.folder);
-        backoff = 1000;
         while (!this.stopped && !closed) {
           await this.fetchNew(client);
           await this.ctx.db
             .update(mailboxes)
             .set({ lastFetchAt: new Date(), lastError: null })
             .where(eq(mailboxes.id, this.mailbox.id));
+          // Only a whole pass resets the backoff: while the database is down, connecting to
+          // the mail server still works, and the retries must slow down all the same.
+          backoff = 1000;
           if (this.stopped || closed) break;
           await sleep(this.opts.pollMs, this.waiter);
         }
       } catch (error) {
         this.stats.errors += 1;
-        if (!this.stopped) {
+        if (!this.stopped && isDatabaseUnavailableError(error)) {
+          this.ctx.logger.warn(
+            { mailboxId: this.mailbox.id, err: error, retryInMs: backoff },
+            "IMAP mailbox paused: the database is unavailable",
+          );
+        } else if (!this.stopped) {
           const message = describeImapError(error);
           this.ctx.logger.warn(
             { mailboxId: this.mailbox.id, err: message },
@@ -316,8 +328,11 @@ export class MailboxRunner {
       if (m.source) sources.set(m.uid, m.source);
     }
     const done: number[] = [];
+    let outage: unknown;
     const ingestOne = async (uid: number, raw: Buffer) => {
+      if (outage) return;
       try {
+        await this.opts.hooks?.beforeStore?.(uid, this);
         const r = await ingestRawEmail(
           this.ctx,
           { mailboxId: this.mailbox.id, queueId: this.mailbox.queueId, uidValidity, uid },
@@ -332,7 +347,13 @@ export class MailboxRunner {
         this.failures.delete(uid);
         await this.opts.hooks?.afterStore?.(uid, this);
       } catch (error) {
-        // Database or storage trouble, or a bug: leave it unseen and retry; give up after 3 tries.
+        // The database is down: not this mail's fault, so it does not count as a try. The mailbox
+        // stops here and reconnects with backoff; the mail stays unseen and comes again.
+        if (isDatabaseUnavailableError(error)) {
+          outage ??= error;
+          return;
+        }
+        // Storage trouble or a bug: leave it unseen and retry; give up after 3 tries.
         const n = (this.failures.get(uid) ?? 0) + 1;
         this.failures.set(uid, n);
         this.ctx.logger.error(
@@ -370,6 +391,7 @@ export class MailboxRunner {
     }
     await Promise.all(inFlight);
     if (done.length > 0) await this.markSeen(client, done);
+    if (outage) throw outage;
     const maxUid = Math.max(...done, this.mailbox.lastUid);
     if (maxUid > this.mailbox.lastUid) {
       await this.ctx.db.update(mailboxes).set({ lastUid: maxUid }).where(eq(mailboxes.id, this.mailbox.id));

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { attachments, ticketMessages } from "../../platform/db/schema/index.js";
-import { AppError } from "../../platform/errors.js";
+import { AppError, isAppError } from "../../platform/errors.js";
 import { canSeeInternalNotes } from "../tickets/tickets.policies.js";
 import { presentAttachment } from "../tickets/tickets.presenter.js";
 import { loadVisibleTicket } from "../tickets/tickets.routes.js";
@@ -74,8 +74,9 @@ export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppCo
       if (a.ticketId === null) {
         if (a.uploaderId !== actor.id) throw createAttachmentNotFoundError();
       } else {
-        await loadVisibleTicket(db, actor, a.ticketId).catch(() => {
-          throw createAttachmentNotFoundError();
+        await loadVisibleTicket(db, actor, a.ticketId).catch((error: unknown) => {
+          // Not visible is not found; a database outage stays a 503.
+          throw isAppError(error) ? createAttachmentNotFoundError() : error;
         });
         if (a.messageId !== null && !canSeeInternalNotes(actor)) {
           const [m] = await db

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { AppContext } from "../../app-context.js";
 import { hashPassword } from "../../platform/crypto.js";
+import { analyzeDatabase } from "../../platform/db/index.js";
 import { departments, queues, userDepartments, users } from "../../platform/db/schema/index.js";
 import { withTx } from "../../platform/unit-of-work.js";
 import type { TActor } from "../auth/auth.actor.js";
@@ -188,5 +189,7 @@ export async function seedDemo(ctx: AppContext, options: { tickets: number }): P
       await updateTicket(ctx, executor, id, { status: "closed" });
     }
   }
+  // Fresh statistics for the planner: PGlite has no autovacuum to gather them.
+  await analyzeDatabase(ctx.database);
   return `Demo ready: ${PEOPLE.length} people (password "${DEMO_PASSWORD}"), ${made} new tickets. Sign in as admin@demo.local, operator@demo.local, executor@demo.local or user@demo.local.`;
 }

@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppContext } from "../../app-context.js";
 import { pingDatabase } from "../../platform/db/index.js";
+import { DATABASE_RETRY_AFTER_SECONDS } from "../../platform/db-availability-errors.js";
 import { AppError } from "../../platform/errors.js";
 import { metricsRegistry } from "../../platform/metrics.js";
 
@@ -57,9 +58,11 @@ export async function registerSystemRoutes(app: FastifyInstance, ctx: AppContext
     { schema: { tags: ["system"], summary: "Liveness and database reachability" } },
     async (_req, reply) => {
       const database = await pingDatabase(ctx.database);
+      // A load balancer retries after this; the API's own 503s say the same.
+      if (!database) reply.header("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
       return reply.status(database ? 200 : 503).send({
         status: database ? "ok" : "degraded",
-        database: database ? "ok" : "unreachable",
+        database: database ? "ok" : "down",
         database_kind: ctx.database.kind,
         uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
       });

@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
-import { createValidationError } from "../../platform/errors.js";
+import { createValidationError, isAppError } from "../../platform/errors.js";
 import { runIdempotent } from "../../platform/idempotency.js";
 import { openMultipartReader } from "../attachments/attachments.multipart.js";
 import {
@@ -55,8 +55,9 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
         kind: isInternal ? "note" : "message",
       });
       if (!m) throw notFound();
-      await loadVisibleTicket(db, actor, m.ticket_id).catch(() => {
-        throw notFound();
+      await loadVisibleTicket(db, actor, m.ticket_id).catch((error: unknown) => {
+        // Not visible is not found; a database outage stays a 503.
+        throw isAppError(error) ? notFound() : error;
       });
       return m;
     };

@@ -14,7 +14,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import type { DbOrTx } from "../../platform/db/index.js";
-import { createForbiddenError } from "../../platform/errors.js";
+import { createForbiddenError, isAppError } from "../../platform/errors.js";
 import { runIdempotent } from "../../platform/idempotency.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { listTicketHistory, listTicketMessages } from "./messages.repository.js";
@@ -169,7 +169,9 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
   const loadVisibleTicketOrGone = async (actor: TActor, id: number) => {
     try {
       return await loadVisibleTicket(db, actor, id, true);
-    } catch {
+    } catch (error) {
+      // A database outage stays a 503 (the change is saved; retrying it is harmless).
+      if (!isAppError(error)) throw error;
       throw createForbiddenError(
         "tickets.no_longer_visible",
         "Saved; the ticket is no longer visible to you",

@@ -32,14 +32,42 @@ export type Database = {
 
 const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../migrations");
 
+/** PostgreSQL pool settings (DATABASE_POOL_* and DATABASE_*_TIMEOUT_MS; see config.ts). */
+export type TPoolOptions = {
+  /** Most connections open at once. */
+  max: number;
+  /**
+   * Connections kept open when idle: every new connection loads the Russian full-text
+   * dictionary (~33 ms on its first search), so a warm few are worth keeping.
+   */
+  min: number;
+  /** A request waits at most this long for a connection, then fails (503) instead of hanging. */
+  connectTimeoutMs: number;
+  /** Idle connections above `min` are closed after this long. */
+  idleTimeoutMs: number;
+  /** PostgreSQL cancels a statement that runs longer (statement_timeout); 0 turns it off. */
+  statementTimeoutMs: number;
+};
+
+export const DEFAULT_POOL_OPTIONS: TPoolOptions = {
+  max: 10,
+  min: 2,
+  connectTimeoutMs: 5000,
+  idleTimeoutMs: 300_000,
+  statementTimeoutMs: 30_000,
+};
+
 /**
  * Opens the database: PGlite in `<dataDir>/pgdata` when no URL is given (or in memory with
- * `memory://`), otherwise PostgreSQL through a pg pool.
+ * `memory://`), otherwise PostgreSQL through a pg pool. `onConnectionError` hears about
+ * connections the database dropped (a restart): the pool replaces them, nothing else to do.
  */
 export async function openDatabase(options: {
   databaseUrl: string | undefined;
   dataDir: string;
   poolSize?: number;
+  pool?: Partial<TPoolOptions>;
+  onConnectionError?: (error: Error) => void;
 }): Promise<Database> {
   if (!options.databaseUrl) {
     const dir = path.join(options.dataDir, "pgdata");
@@ -58,12 +86,27 @@ export async function openDatabase(options: {
     };
   }
   if (options.databaseUrl === "memory://") return openPglite(undefined);
+  const settings = { ...DEFAULT_POOL_OPTIONS, ...options.pool };
+  if (options.poolSize !== undefined) settings.max = options.poolSize;
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
-    max: options.poolSize ?? 10,
+    max: settings.max,
+    min: Math.min(settings.min, settings.max),
+    idleTimeoutMillis: settings.idleTimeoutMs,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    // Notices a database host that vanished without closing the socket.
+    keepAlive: true,
+    ...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
   });
+  const onConnectionError = (error: Error) => options.onConnectionError?.(error);
   // A dropped idle connection must not crash the process; the pool replaces it.
-  pool.on("error", () => {});
+  pool.on("error", onConnectionError);
+  // Nor may one that is checked out (in a transaction) when the server goes away: pg emits
+  // 'error' on the Client, and the pool listens only while the client is idle. The query in
+  // flight fails on its own, and the pool discards the broken client when it is released.
+  pool.on("connect", (client) => {
+    client.on("error", onConnectionError);
+  });
   const db = drizzlePg(pool, { schema });
   return {
     kind: "postgres",
@@ -78,6 +121,8 @@ export async function openDatabase(options: {
       // Several instances may start at once: a session-level lock on one connection serialises them.
       const client = await pool.connect();
       try {
+        // A migration may rebuild a big index: no statement timeout in this session.
+        await client.query("SET statement_timeout = 0");
         await client.query("SELECT pg_advisory_lock(7243011)");
         await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
       } finally {
@@ -106,7 +151,11 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
         return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
       },
     },
-    migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR }),
+    async migrate() {
+      await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
+      // PGlite has no autovacuum, so nothing else would ever gather planner statistics.
+      await client.exec("ANALYZE");
+    },
     close: () => client.close(),
   };
 }
@@ -147,12 +196,32 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Reports whether the database answers a trivial query. */
-export async function pingDatabase(database: Database): Promise<boolean> {
+/**
+ * Reports whether the database answers a trivial query within `timeoutMs` (a health check must
+ * answer even while the pool waits for connections that cannot be made).
+ */
+export async function pingDatabase(database: Database, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
   try {
-    await database.executor.executeSql("SELECT 1");
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([
+      database.executor.executeSql("SELECT 1").then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/**
+ * Refreshes the planner's statistics. PostgreSQL's autovacuum does this by itself; PGlite has
+ * none, so the embedded database runs it after migrations, after seeding and on a schedule.
+ */
+export async function analyzeDatabase(database: Database): Promise<void> {
+  await database.executor.executeSql("ANALYZE");
 }

@@ -1,6 +1,6 @@
 export * from "./catalog.js";
+export * from "./channels.js";
 export * from "./email.js";
 export * from "./notifications.js";
 export * from "./tickets.js";
 export * from "./users.js";
-export * from "./channels.js";
