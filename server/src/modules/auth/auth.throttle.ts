@@ -70,21 +70,24 @@ export function createSignInThrottle(
   /** Takes one attempt if the account's slowdown allows it now; otherwise the seconds to wait. */
   const spaced = async (key: string): Promise<number> => {
     const { freeFailures, windowSeconds, maxDelaySeconds } = policy.account;
+    // next_at is -infinity until the free failures are used up: "no wait" must not depend on
+    // now(), the start of each transaction, which concurrent requests see out of order. The
+    // wait is measured with clock_timestamp(), the time the row is actually looked at.
     const taken = await db.execute<{ hits: number }>(sql`
       INSERT INTO auth_throttle AS a (key, hits, window_ends_at, next_at)
-      VALUES (${key}, 1, now() + make_interval(secs => ${windowSeconds}), now())
+      VALUES (${key}, 1, now() + make_interval(secs => ${windowSeconds}), '-infinity')
       ON CONFLICT (key) DO UPDATE SET
         hits = CASE WHEN a.window_ends_at <= now() THEN 1 ELSE a.hits + 1 END,
         window_ends_at = CASE WHEN a.window_ends_at <= now() THEN excluded.window_ends_at ELSE a.window_ends_at END,
         next_at = CASE
           WHEN a.window_ends_at > now() AND a.hits + 1 > ${freeFailures}
-            THEN now() + make_interval(secs => least(${maxDelaySeconds}, power(2, a.hits + 1 - ${freeFailures})))
-          ELSE now() END
-      WHERE a.next_at <= now() OR a.window_ends_at <= now()
+            THEN clock_timestamp() + make_interval(secs => least(${maxDelaySeconds}, power(2, a.hits + 1 - ${freeFailures})))
+          ELSE '-infinity' END
+      WHERE a.next_at <= clock_timestamp() OR a.window_ends_at <= now()
       RETURNING hits`);
     if (taken.rows.length > 0) return 0;
     const result = await db.execute<{ wait: number }>(
-      sql`SELECT extract(epoch FROM (next_at - now()))::float8 AS wait FROM auth_throttle WHERE key = ${key}`,
+      sql`SELECT extract(epoch FROM (next_at - clock_timestamp()))::float8 AS wait FROM auth_throttle WHERE key = ${key} AND next_at > '-infinity'`,
     );
     return Math.max(1, Number(result.rows[0]?.wait ?? 1));
   };
