@@ -1,3 +1,4 @@
 export * from "./enums.js";
 export * from "./limits.js";
+export * from "./responses.js";
 export * from "./schemas.js";
