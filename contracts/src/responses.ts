@@ -106,6 +106,8 @@ export const ZUploadedAttachment = z.strictObject({
   created_at: ZIsoDate,
 });
 export type TUploadedAttachment = z.infer<typeof ZUploadedAttachment>;
+/** A file's bytes, sent with its own Content-Type (documents a download; not JSON). */
+export const ZFileDownload = z.unknown().describe("The file's bytes, with its Content-Type");
 
 // --- notifications --------------------------------------------------------------------------
 
