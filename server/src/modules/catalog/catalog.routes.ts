@@ -21,9 +21,11 @@ import { presentCategory, presentDepartment, presentPriority, presentQueue } fro
 import { toPatchBody, ZCategoryBody, ZDepartmentBody, ZPriorityBody, ZQueueBody } from "./catalog.schemas.js";
 import {
   categoryRules,
+  changeAdminSettings,
   createCatalogItem,
   deactivateCatalogItem,
   departmentRules,
+  getAdminSettings,
   priorityRules,
   queueRules,
   type TCatalogRules,
@@ -164,7 +166,7 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
     },
     async (req) => {
       await ctx.auth.requireAbility(req, canManageSettings);
-      return { ...(await ctx.settings.get()), env_overrides: ctx.settings.envOverrides };
+      return getAdminSettings(ctx.settings);
     },
   );
   app.patch(
@@ -179,7 +181,7 @@ export async function registerCatalogRoutes(root: FastifyInstance, ctx: AppConte
     },
     async (req) => {
       await ctx.auth.requireAbility(req, canManageSettings);
-      return { ...(await ctx.settings.update(req.body)), env_overrides: ctx.settings.envOverrides };
+      return changeAdminSettings(ctx.settings, req.body);
     },
   );
 }

@@ -1,3 +1,4 @@
+import type { TAdminSettings, TSettings } from "@helpdesk/contracts";
 import type { EventBus } from "../../platform/bus.js";
 import type { DbOrTx } from "../../platform/db/index.js";
 import { accessChanged } from "../auth/auth.guard.js";
@@ -20,6 +21,7 @@ import {
   type TQueueRow,
 } from "./catalog.repository.js";
 import type { TCategoryBody, TDepartmentBody, TPriorityBody, TQueueBody } from "./catalog.schemas.js";
+import type { SettingsService } from "./settings.service.js";
 
 /** The rules of one kind of reference data: how API bodies become rows, and what a change affects. */
 export type TCatalogRules<TRow, TBody> = {
@@ -185,4 +187,17 @@ export async function deactivateCatalogItem<TRow, TBody>(
 ): Promise<void> {
   if (!(await rules.deactivate(deps.db, id))) throw createCatalogItemNotFoundError(rules.kind);
   announceChange(deps.bus, rules);
+}
+
+/** The organisation's settings with which of them the environment fixes (the admin form greys those out). */
+export async function getAdminSettings(settings: SettingsService): Promise<TAdminSettings> {
+  return { ...(await settings.get()), env_overrides: settings.envOverrides };
+}
+
+/** Changes some settings; a key left out keeps its value. */
+export async function changeAdminSettings(
+  settings: SettingsService,
+  patch: Partial<TSettings>,
+): Promise<TAdminSettings> {
+  return { ...(await settings.update(patch)), env_overrides: settings.envOverrides };
 }
