@@ -1,8 +1,7 @@
 import {
-  DELIVERY_STATUSES,
-  INBOUND_STATUSES,
   NOTIFICATION_CHANNELS,
   type TDelivery,
+  type TDeliveryStatus,
   type TInboundMail,
   type TInboundStatus,
   type TMailbox,
@@ -54,11 +53,25 @@ export type MailboxInput = {
 
 export type MailboxTestResult = TMailboxTestResult;
 
-export { INBOUND_STATUSES };
+// The browser bundle takes only enums and limits from contracts at run time: the lists are
+// repeated here, and `satisfies` keeps them in step with the contracts types.
+export const INBOUND_STATUSES = [
+  "ticket",
+  "reply",
+  "ignored",
+  "rejected",
+] as const satisfies readonly TInboundStatus[];
 export type InboundStatus = TInboundStatus;
 export type InboundMail = TInboundMail;
 
-export { DELIVERY_STATUSES };
+export const DELIVERY_STATUSES = [
+  "queued",
+  "sending",
+  "sent",
+  "failed",
+  "retrying",
+  "skipped",
+] as const satisfies readonly TDeliveryStatus[];
 export const DELIVERY_CHANNELS = NOTIFICATION_CHANNELS;
 export type Delivery = TDelivery;
 
