@@ -1,25 +1,20 @@
-import { LIMITS } from "@helpdesk/contracts";
-import { eq } from "drizzle-orm";
+import { LIMITS, ZFileDownload, ZUploadedAttachment } from "@helpdesk/contracts";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
-import { attachments, ticketMessages } from "../../platform/db/schema/index.js";
-import { AppError, isAppError } from "../../platform/errors.js";
-import { canSeeInternalNotes } from "../tickets/tickets.policies.js";
 import { presentAttachment } from "../tickets/tickets.presenter.js";
-import { loadVisibleTicket } from "../tickets/tickets.routes.js";
+import { createNoFileError } from "./attachments.errors.js";
 import { openMultipartReader } from "./attachments.multipart.js";
 import {
   discardReceivedFiles,
+  findDownloadableAttachment,
   INLINE_TYPES,
   insertAttachmentRows,
   receiveUploadedFile,
   sanitizeFilename,
   type TReceivedFile,
 } from "./attachments.usecases.js";
-
-const createAttachmentNotFoundError = () => new AppError("attachments.not_found", 404, "No such attachment");
 
 /** `POST /api/upload/` (seed S3) and downloads that check the ticket's visibility. */
 export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -33,6 +28,7 @@ export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppCo
         tags: ["attachments"],
         summary: "Upload one file (multipart field `file`); attach it by id to a ticket or message",
         consumes: ["multipart/form-data"],
+        response: { 201: ZUploadedAttachment },
       },
     },
     async (req, reply) => {
@@ -54,7 +50,7 @@ export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppCo
       } finally {
         reader.close();
       }
-      if (!file) throw new AppError("uploads.no_file", 400, "No file in the request");
+      if (!file) throw createNoFileError();
       const received = file;
       const [row] = await insertAttachmentRows(db, actor, [received]).catch(async (error: unknown) => {
         await discardReceivedFiles(ctx, [received]);
@@ -66,26 +62,17 @@ export async function registerAttachmentRoutes(root: FastifyInstance, ctx: AppCo
 
   app.get(
     "/api/attachments/:id",
-    { schema: { tags: ["attachments"], summary: "Download", params: z.strictObject({ id: z.uuid() }) } },
+    {
+      schema: {
+        tags: ["attachments"],
+        summary: "Download (404 when the reader may not see the file's ticket or note)",
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 200: ZFileDownload },
+      },
+    },
     async (req, reply) => {
       const actor = await auth.require(req);
-      const [a] = await db.select().from(attachments).where(eq(attachments.id, req.params.id));
-      if (!a) throw createAttachmentNotFoundError();
-      if (a.ticketId === null) {
-        if (a.uploaderId !== actor.id) throw createAttachmentNotFoundError();
-      } else {
-        await loadVisibleTicket(db, actor, a.ticketId).catch((error: unknown) => {
-          // Not visible is not found; a database outage stays a 503.
-          throw isAppError(error) ? createAttachmentNotFoundError() : error;
-        });
-        if (a.messageId !== null && !canSeeInternalNotes(actor)) {
-          const [m] = await db
-            .select({ isInternal: ticketMessages.isInternal })
-            .from(ticketMessages)
-            .where(eq(ticketMessages.id, a.messageId));
-          if (m?.isInternal) throw createAttachmentNotFoundError();
-        }
-      }
+      const a = await findDownloadableAttachment(db, actor, req.params.id);
       const inline = INLINE_TYPES.has(a.contentType);
       // Names are cleaned on the way in; cleaning again keeps rows stored before that in line.
       const filename = sanitizeFilename(a.filename);

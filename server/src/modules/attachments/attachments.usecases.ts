@@ -12,7 +12,12 @@ import type { DbOrTx } from "../../platform/db/index.js";
 import { attachments } from "../../platform/db/schema/index.js";
 import { AppError } from "../../platform/errors.js";
 import type { TActor } from "../auth/auth.actor.js";
+import { canSeeInternalNotes, canViewTicket } from "../tickets/tickets.policies.js";
+import { findTicketRow } from "../tickets/tickets.repository.js";
+import { createAttachmentNotFoundError } from "./attachments.errors.js";
 import { toUploadError } from "./attachments.multipart.js";
+import { canDownloadAttachment } from "./attachments.policies.js";
+import { findAttachmentById, findMessageIsInternal, type TAttachmentRow } from "./attachments.repository.js";
 
 const BLOCKED_TYPES = new Set([
   "application/x-msdownload",
@@ -174,4 +179,35 @@ export async function insertAttachmentRows(db: DbOrTx, actor: TActor, files: TRe
 /** Removes received files whose request failed (they have no row). */
 export async function discardReceivedFiles(ctx: AppContext, files: TReceivedFile[]) {
   for (const f of files) await ctx.storage.remove(f.storageKey).catch(() => {});
+}
+
+/** The attachment if the actor may download it; otherwise (or when there is none) `attachments.not_found`. */
+export async function findDownloadableAttachment(
+  db: DbOrTx,
+  actor: TActor,
+  id: string,
+): Promise<TAttachmentRow> {
+  const a = await findAttachmentById(db, id);
+  if (!a) throw createAttachmentNotFoundError();
+  const ticket = a.ticketId === null ? undefined : await findTicketRow(db, a.ticketId);
+  // Staff see notes anyway: only a requester's download needs to know whether the message is one.
+  const isOnInternalNote =
+    a.messageId !== null &&
+    !canSeeInternalNotes(actor) &&
+    ((await findMessageIsInternal(db, a.messageId)) ?? false);
+  const allowed = canDownloadAttachment(actor, {
+    ticketId: a.ticketId,
+    uploaderId: a.uploaderId,
+    canViewTicket:
+      ticket !== undefined &&
+      canViewTicket(actor, {
+        requesterId: ticket.requester_id,
+        assigneeId: ticket.assignee_id,
+        queueId: ticket.queue_id,
+        status: ticket.status,
+      }),
+    isOnInternalNote,
+  });
+  if (!allowed) throw createAttachmentNotFoundError();
+  return a;
 }

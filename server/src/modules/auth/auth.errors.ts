@@ -8,6 +8,9 @@ export const createDomainNotAllowedError = (domain: string) =>
   });
 export const createEmailTakenError = () =>
   new AppError("auth.email_taken", 409, "An account with this e-mail already exists");
+/** A signed-in user's current password is wrong (changing it): not a sign-in failure. */
+export const createWrongPasswordError = () =>
+  new AppError("auth.wrong_password", 401, "The current password is wrong");
 export const createWeakPasswordError = (reasons: string[]) =>
   new AppError("auth.weak_password", 400, "The password is too weak", { reasons });
 export const createTooManyAttemptsError = (retryAfterSeconds: number) =>

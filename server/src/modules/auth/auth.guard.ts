@@ -31,6 +31,15 @@ export type AuthGuard = {
   require(request: FastifyRequest): Promise<TActor>;
   /** The actor if their role is one of `roles`, otherwise 403. */
   requireRole(request: FastifyRequest, ...roles: TRole[]): Promise<TActor>;
+  /**
+   * The actor if the policy `ability` allows them, otherwise 403 (`auth.forbidden` unless the
+   * policy's refusal has its own code): `auth.requireAbility(req, canManageUsers)`.
+   */
+  requireAbility(
+    request: FastifyRequest,
+    ability: (actor: TActor) => boolean,
+    code?: string,
+  ): Promise<TActor>;
   /** Drops cached credentials of a user (deactivated, role or departments changed, signed out); all when no id. */
   forget(userId?: number): void;
 };
@@ -130,6 +139,11 @@ export function createAuthGuard(deps: {
     async requireRole(request, ...roles) {
       const actor = await require(request);
       if (!roles.includes(actor.role)) throw createForbiddenError();
+      return actor;
+    },
+    async requireAbility(request, ability, code) {
+      const actor = await require(request);
+      if (!ability(actor)) throw createForbiddenError(code);
       return actor;
     },
   };

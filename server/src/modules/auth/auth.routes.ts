@@ -1,19 +1,22 @@
 import {
   LIMITS,
   pgText,
+  ZApiTokenResponse,
   ZChangePasswordRequest,
   ZLoginRequest,
+  ZLoginResponse,
+  ZNoContent,
   ZRegisterRequest,
+  ZTokenPair,
   ZUpdateProfileRequest,
+  ZUser,
 } from "@helpdesk/contracts";
-import { eq } from "drizzle-orm";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
-import { users } from "../../platform/db/schema/index.js";
 import { presentUser } from "../users/users.presenter.js";
-import { findDepartmentIds, findUserById } from "../users/users.repository.js";
+import { getUser } from "../users/users.usecases.js";
 import { accessChanged, SESSION_COOKIE } from "./auth.guard.js";
 import { REFRESH_TTL_SECONDS } from "./auth.tokens.js";
 import {
@@ -23,6 +26,7 @@ import {
   refreshSession,
   registerRequester,
   revokeSession,
+  updateProfile,
 } from "./auth.usecases.js";
 
 export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -38,15 +42,16 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
       maxAge: REFRESH_TTL_SECONDS,
     });
 
-  const present = async (userId: number) => {
-    const user = await findUserById(db, userId);
-    const deps = await findDepartmentIds(db, [userId]);
-    return presentUser(user!, deps.get(userId) ?? []);
-  };
-
   app.post(
     "/api/auth/register",
-    { schema: { tags: ["auth"], summary: "Register a requester account", body: ZRegisterRequest } },
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "Register a requester account",
+        body: ZRegisterRequest,
+        response: { 201: ZUser },
+      },
+    },
     async (req, reply) => {
       const user = await registerRequester(ctx, req.body);
       return reply.status(201).send(presentUser(user, []));
@@ -60,6 +65,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
         tags: ["auth"],
         summary: "Sign in: JWT access + refresh, and the web session cookie",
         body: ZLoginRequest,
+        response: { 200: ZLoginResponse },
       },
     },
     async (req, reply) => {
@@ -68,13 +74,20 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
         { ...req.body, ip: req.ip, userAgent: req.headers["user-agent"] },
       );
       setSessionCookie(reply, result.cookie);
-      return { access: result.access, refresh: result.refresh, user: await present(result.user.id) };
+      return { access: result.access, refresh: result.refresh, user: await getUser(db, result.user.id) };
     },
   );
 
   app.post(
     "/api/auth/refresh",
-    { schema: { tags: ["auth"], body: z.strictObject({ refresh: pgText().min(1).max(2000) }) } },
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "A new access and refresh token for a refresh token (single use)",
+        body: z.strictObject({ refresh: pgText().min(1).max(2000) }),
+        response: { 200: ZTokenPair },
+      },
+    },
     async (req) => refreshSession(ctx, req.body.refresh),
   );
 
@@ -85,6 +98,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
         tags: ["auth"],
         summary: "End the session (of the bearer token, the cookie, or the given refresh token)",
         body: z.strictObject({ refresh: pgText().min(1).max(2000).optional() }).nullish(),
+        response: { 204: ZNoContent },
       },
     },
     async (req, reply) => {
@@ -101,34 +115,46 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
         ctx.bus.publish(accessChanged(session.userId));
       }
       reply.clearCookie(SESSION_COOKIE, { path: "/" });
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
-  app.get("/api/auth/profile", { schema: { tags: ["auth"], summary: "The signed-in user" } }, async (req) => {
-    const actor = await auth.require(req);
-    return present(actor.id);
-  });
+  app.get(
+    "/api/auth/profile",
+    { schema: { tags: ["auth"], summary: "The signed-in user", response: { 200: ZUser } } },
+    async (req) => {
+      const actor = await auth.require(req);
+      return getUser(db, actor.id);
+    },
+  );
 
   app.patch(
     "/api/auth/profile",
-    { schema: { tags: ["auth"], summary: "Update own name, language, theme", body: ZUpdateProfileRequest } },
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "Update own name, language, theme",
+        body: ZUpdateProfileRequest,
+        response: { 200: ZUser },
+      },
+    },
     async (req) => {
       const actor = await auth.require(req);
-      // An empty PATCH changes nothing and writes nothing.
-      if (Object.values(req.body).some((v) => v !== undefined)) {
-        await db
-          .update(users)
-          .set({ ...req.body, updatedAt: new Date() })
-          .where(eq(users.id, actor.id));
-      }
-      return present(actor.id);
+      await updateProfile(db, actor.id, req.body);
+      return getUser(db, actor.id);
     },
   );
 
   app.post(
     "/api/auth/password",
-    { schema: { tags: ["auth"], summary: "Change own password", body: ZChangePasswordRequest } },
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "Change own password (401 auth.wrong_password when the current one is wrong)",
+        body: ZChangePasswordRequest,
+        response: { 204: ZNoContent },
+      },
+    },
     async (req, reply) => {
       const actor = await auth.require(req);
       await changePassword(ctx, {
@@ -139,7 +165,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
         keepSessionId: actor.sessionId,
       });
       ctx.bus.publish(accessChanged(actor.id));
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
@@ -156,6 +182,7 @@ export async function registerAuthRoutes(root: FastifyInstance, ctx: AppContext)
             password: pgText().min(1).max(LIMITS.passwordMax),
           })
           .refine((b) => b.username || b.email, { message: "username or email is required" }),
+        response: { 200: ZApiTokenResponse },
       },
     },
     async (req) => {

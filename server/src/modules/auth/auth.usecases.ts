@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { TLanguage, TRegisterRequest } from "@helpdesk/contracts";
+import type { TLanguage, TRegisterRequest, TUpdateProfileRequest } from "@helpdesk/contracts";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { EventBus } from "../../platform/bus.js";
 import { generateToken, hashPassword, sha256Hex, verifyPassword } from "../../platform/crypto.js";
 import type { Db, DbOrTx } from "../../platform/db/index.js";
 import { apiTokens, sessions, users } from "../../platform/db/schema/index.js";
 import type { SettingsService } from "../catalog/settings.service.js";
-import { findUserByEmail } from "../users/users.repository.js";
+import { findUserByEmail, updateUserRow } from "../users/users.repository.js";
 import {
   createAccountDisabledError,
   createDomainNotAllowedError,
@@ -14,6 +14,7 @@ import {
   createInvalidCredentialsError,
   createInvalidTokenError,
   createWeakPasswordError,
+  createWrongPasswordError,
 } from "./auth.errors.js";
 import { accessChanged } from "./auth.guard.js";
 import { checkPasswordStrength } from "./auth.password-policy.js";
@@ -211,7 +212,7 @@ export async function changePassword(
   if (!user) throw createInvalidCredentialsError();
   const attempt = await deps.throttle.begin("password", `u${user.id}`, input.ip);
   if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
-    throw createInvalidCredentialsError();
+    throw createWrongPasswordError();
   }
   await attempt.succeeded();
   assertStrongPassword(input.newPassword, { email: user.email ?? undefined, name: user.name });
@@ -230,4 +231,10 @@ export async function changePassword(
         input.keepSessionId ? sql`${sessions.id} <> ${input.keepSessionId}` : sql`true`,
       ),
     );
+}
+
+/** The signed-in user changes their own name, language or theme. An empty change writes nothing. */
+export async function updateProfile(db: DbOrTx, userId: number, changes: TUpdateProfileRequest) {
+  if (Object.values(changes).every((v) => v === undefined)) return;
+  await updateUserRow(db, userId, { ...changes, updatedAt: new Date() });
 }

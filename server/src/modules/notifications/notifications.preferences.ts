@@ -3,30 +3,18 @@ import {
   NOTIFICATION_KINDS,
   type TNotificationChannel,
   type TNotificationKind,
+  type TNotificationPreferences,
+  ZNotificationPreferences,
 } from "@helpdesk/contracts";
-import { z } from "zod";
 
-export { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, type TNotificationChannel, type TNotificationKind };
-
-const ZChannelSwitches = z.strictObject({
-  email: z.boolean(),
-  in_app: z.boolean(),
-  web_push: z.boolean(),
-  telegram: z.boolean(),
-});
-
-export const ZNotificationPreferences = z.strictObject({
-  events: z.strictObject({
-    ticket_created: ZChannelSwitches,
-    ticket_assigned: ZChannelSwitches,
-    status_changed: ZChannelSwitches,
-    ticket_closed: ZChannelSwitches,
-    new_message: ZChannelSwitches,
-    new_note: ZChannelSwitches,
-  }),
-  sound: z.boolean(),
-});
-export type TNotificationPreferences = z.infer<typeof ZNotificationPreferences>;
+export {
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_KINDS,
+  type TNotificationChannel,
+  type TNotificationKind,
+  type TNotificationPreferences,
+  ZNotificationPreferences,
+};
 
 const on = { email: true, in_app: true, web_push: true, telegram: false };
 

@@ -43,6 +43,10 @@ export const ticketVisibilitySql = (a: TActor): SQL => {
 };
 
 export const canSeeInternalNotes = (a: TActor): boolean => a.role !== "requester";
+/** Seed S2's "assigned to me" list: staff who can be assigned (operators and admins see theirs too). */
+export const canListAssignedToMe = (a: TActor): boolean => a.role !== "requester";
+/** Seed S2's "all tickets" list: dispatchers (the rows are still filtered by visibility). */
+export const canListAllTickets = (a: TActor): boolean => a.role === "operator" || a.role === "admin";
 /** Staff file tickets for a requester (phone, walk-in); a requester files only for themself. */
 export const canFileOnBehalf = (a: TActor): boolean => a.role !== "requester";
 /** The author edits or deletes their own message or note; an admin any. */

@@ -19,7 +19,12 @@ import { runIdempotent } from "../../platform/idempotency.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { listTicketHistory, listTicketMessages } from "./messages.repository.js";
 import { createTicketNotFoundError } from "./tickets.errors.js";
-import { canSeeInternalNotes, canViewTicket } from "./tickets.policies.js";
+import {
+  canListAllTickets,
+  canListAssignedToMe,
+  canSeeInternalNotes,
+  canViewTicket,
+} from "./tickets.policies.js";
 import { presentTicket } from "./tickets.presenter.js";
 import { findTicketRow, listTickets, type TTicketAttachmentRow } from "./tickets.repository.js";
 import { ZTicket, ZTicketIdParams, ZTicketPage } from "./tickets.schemas.js";
@@ -92,14 +97,14 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
     "/api/tickets/assigned-to-me",
     { schema: listSchema("Assigned to me (seed S2, executors)") },
     async (req) => {
-      const actor = await auth.requireRole(req, "executor", "operator", "admin");
+      const actor = await auth.requireAbility(req, canListAssignedToMe);
       return list(actor, req.query, sql`t.assignee_id = ${actor.id}`);
     },
   );
   app.get(
     "/api/tickets/all-tickets",
     { schema: listSchema("All tickets (seed S2, operators and admins)") },
-    async (req) => list(await auth.requireRole(req, "operator", "admin"), req.query),
+    async (req) => list(await auth.requireAbility(req, canListAllTickets), req.query),
   );
 
   app.post(

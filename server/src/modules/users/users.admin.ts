@@ -1,9 +1,7 @@
-import { eq } from "drizzle-orm";
 import { hashPassword } from "../../platform/crypto.js";
 import type { Db } from "../../platform/db/index.js";
-import { users } from "../../platform/db/schema/index.js";
 import { assertStrongPassword } from "../auth/auth.usecases.js";
-import { countActiveAdmins, findUserByEmail } from "./users.repository.js";
+import { countActiveAdmins, findUserByEmail, insertUser, updateUserRow } from "./users.repository.js";
 
 /**
  * Creates the first admin when there is no active admin yet (ADMIN_EMAIL + ADMIN_PASSWORD at
@@ -21,20 +19,20 @@ export async function upsertAdmin(db: Db, input: { email: string; password: stri
   const passwordHash = await hashPassword(input.password);
   const existing = await findUserByEmail(db, input.email);
   if (existing) {
-    await db
-      .update(users)
-      .set({ role: "admin", isActive: true, isGuest: false, passwordHash, updatedAt: new Date() })
-      .where(eq(users.id, existing.id));
+    await updateUserRow(db, existing.id, {
+      role: "admin",
+      isActive: true,
+      isGuest: false,
+      passwordHash,
+      updatedAt: new Date(),
+    });
     return existing.id;
   }
-  const [row] = await db
-    .insert(users)
-    .values({
-      email: input.email.toLowerCase(),
-      name: input.name ?? "Administrator",
-      role: "admin",
-      passwordHash,
-    })
-    .returning({ id: users.id });
-  return row!.id;
+  const row = await insertUser(db, {
+    email: input.email.toLowerCase(),
+    name: input.name ?? "Administrator",
+    role: "admin",
+    passwordHash,
+  });
+  return row.id;
 }

@@ -1,4 +1,5 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import type { TRole } from "@helpdesk/contracts";
+import { and, asc, eq, gt, ilike, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/index.js";
 import { departments, userDepartments, users } from "../../platform/db/schema/index.js";
 
@@ -9,6 +10,68 @@ export async function findUserByEmail(db: DbOrTx, email: string) {
 
 export async function findUserById(db: DbOrTx, id: number) {
   const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+export type TUserListFilter = {
+  role?: TRole;
+  isActive?: boolean;
+  /** Part of the name or e-mail, matched literally. */
+  text?: string;
+  departmentId?: number;
+  /** Keyset: users with a greater id. */
+  afterId?: number;
+  limit: number;
+};
+
+/** Users by id, filtered; `limit` rows at most. */
+export async function findUsers(db: DbOrTx, f: TUserListFilter) {
+  const where: SQL[] = [];
+  if (f.role) where.push(eq(users.role, f.role));
+  if (f.isActive !== undefined) where.push(eq(users.isActive, f.isActive));
+  if (f.text) {
+    const like = `%${f.text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    where.push(or(ilike(users.name, like), ilike(users.email, like))!);
+  }
+  if (f.departmentId) {
+    where.push(
+      inArray(
+        users.id,
+        db
+          .select({ id: userDepartments.userId })
+          .from(userDepartments)
+          .where(eq(userDepartments.departmentId, f.departmentId)),
+      ),
+    );
+  }
+  if (f.afterId !== undefined) where.push(gt(users.id, f.afterId));
+  return db
+    .select()
+    .from(users)
+    .where(and(...where))
+    .orderBy(asc(users.id))
+    .limit(f.limit);
+}
+
+/** Active executors by name, with how many open tickets each has. */
+export async function findExecutorsWithLoad(db: DbOrTx) {
+  const rows = await db.execute<{ id: number; name: string; email: string; open_tickets: number }>(sql`
+    SELECT u.id, u.name, u.email,
+      (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = u.id AND t.status <> 'closed') AS open_tickets
+    FROM users u WHERE u.role = 'executor' AND u.is_active ORDER BY u.name`);
+  return rows.rows;
+}
+
+export type TUserValues = typeof users.$inferInsert;
+
+export async function insertUser(db: DbOrTx, values: TUserValues) {
+  const [row] = await db.insert(users).values(values).returning();
+  return row!;
+}
+
+/** The updated row, or undefined when there is no such user. */
+export async function updateUserRow(db: DbOrTx, userId: number, changes: Partial<TUserValues>) {
+  const [row] = await db.update(users).set(changes).where(eq(users.id, userId)).returning();
   return row;
 }
 

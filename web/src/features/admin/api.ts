@@ -1,7 +1,6 @@
-import type { TLanguage, TRole } from "@helpdesk/contracts";
+import type { TAdminSettings, TLanguage, TRole, TUser, TUserPage } from "@helpdesk/contracts";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../shared/api/client";
-import type { Page, Settings, User } from "../../shared/api/types";
 
 export type UserFilters = { role?: TRole; q?: string; is_active?: "true" | "false" };
 
@@ -9,7 +8,7 @@ export function useUsers(filters: UserFilters) {
   return useInfiniteQuery({
     queryKey: ["users", filters],
     queryFn: ({ pageParam, signal }) =>
-      api.get<Page<User>>("/api/users/", { ...filters, cursor: pageParam }, signal),
+      api.get<TUserPage>("/api/users/", { ...filters, cursor: pageParam }, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next ?? undefined,
   });
@@ -28,7 +27,7 @@ export function useSaveUser() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ id, body }: { id?: number; body: UserInput }) =>
-      id === undefined ? api.post<User>("/api/users/", body) : api.patch<User>(`/api/users/${id}/`, body),
+      id === undefined ? api.post<TUser>("/api/users/", body) : api.patch<TUser>(`/api/users/${id}/`, body),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ["users"] });
       void queryClient.invalidateQueries({ queryKey: ["executors"] });
@@ -40,7 +39,7 @@ export function useSetUserActive() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ id, active }: { id: number; active: boolean }) =>
-      api.post<User>(`/api/users/${id}/${active ? "activate" : "deactivate"}/`),
+      api.post<TUser>(`/api/users/${id}/${active ? "activate" : "deactivate"}/`),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: ["users"] });
       void queryClient.invalidateQueries({ queryKey: ["executors"] });
@@ -49,13 +48,17 @@ export function useSetUserActive() {
 }
 
 export function useSettings() {
-  return useQuery({ queryKey: ["settings", "admin"], queryFn: () => api.get<Settings>("/api/settings/") });
+  return useQuery({
+    queryKey: ["settings", "admin"],
+    queryFn: () => api.get<TAdminSettings>("/api/settings/"),
+  });
 }
 
 export function useSaveSettings() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: Partial<Settings>) => api.patch<Settings>("/api/settings/", body),
+    mutationFn: (body: Partial<Omit<TAdminSettings, "env_overrides">>) =>
+      api.patch<TAdminSettings>("/api/settings/", body),
     onSuccess: (settings) => {
       queryClient.setQueryData(["settings", "admin"], settings);
       void queryClient.invalidateQueries({ queryKey: ["settings", "public"] });

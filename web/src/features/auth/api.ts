@@ -1,7 +1,6 @@
-import type { TLanguage, TTheme } from "@helpdesk/contracts";
+import type { TLanguage, TLoginResponse, TPublicSettings, TTheme, TUser } from "@helpdesk/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, api } from "../../shared/api/client";
-import type { PublicSettings, User } from "../../shared/api/types";
 
 export const meKey = ["me"] as const;
 
@@ -11,7 +10,7 @@ export function useMe() {
     queryKey: meKey,
     queryFn: async () => {
       try {
-        return await api.get<User>("/api/auth/profile/");
+        return await api.get<TUser>("/api/auth/profile/");
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) {
           return null;
@@ -25,7 +24,7 @@ export function useMe() {
 }
 
 /** The current user; only call below the auth guard. */
-export function useCurrentUser(): User {
+export function useCurrentUser(): TUser {
   const { data } = useMe();
   if (!data) {
     throw new Error("useCurrentUser used outside the auth guard");
@@ -36,7 +35,7 @@ export function useCurrentUser(): User {
 export function usePublicSettings() {
   return useQuery({
     queryKey: ["settings", "public"],
-    queryFn: () => api.get<PublicSettings>("/api/settings/public/"),
+    queryFn: () => api.get<TPublicSettings>("/api/settings/public/"),
     staleTime: 10 * 60_000,
   });
 }
@@ -45,7 +44,7 @@ export function useLogin() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (body: { email: string; password: string }) =>
-      api.post<{ access: string; refresh: string; user: User }>("/api/auth/login/", body),
+      api.post<TLoginResponse>("/api/auth/login/", body),
     onSuccess: (data) => {
       queryClient.clear();
       queryClient.setQueryData(meKey, data.user);
@@ -56,7 +55,7 @@ export function useLogin() {
 export function useRegister() {
   return useMutation({
     mutationFn: (body: { email: string; password: string; name: string; language?: TLanguage }) =>
-      api.post<User>("/api/auth/register/", body),
+      api.post<TUser>("/api/auth/register/", body),
   });
 }
 
@@ -75,7 +74,7 @@ export function useUpdateProfile() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (body: { name?: string; language?: TLanguage; theme?: TTheme }) =>
-      api.patch<User>("/api/auth/profile/", body),
+      api.patch<TUser>("/api/auth/profile/", body),
     onSuccess: (user, body) => {
       queryClient.setQueryData(meKey, user);
       if (body.language) {

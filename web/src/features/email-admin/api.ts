@@ -1,4 +1,16 @@
 import {
+  NOTIFICATION_CHANNELS,
+  type TDelivery,
+  type TDeliveryStatus,
+  type TInboundMail,
+  type TInboundStatus,
+  type TMailbox,
+  type TMailboxTestResult,
+  type TOutboxMail,
+  type TSmtpSettings,
+  type TTestMailResult,
+} from "@helpdesk/contracts";
+import {
   type QueryKey,
   useInfiniteQuery,
   useMutation,
@@ -9,17 +21,7 @@ import { api, apiRequest } from "../../shared/api/client";
 import type { Page } from "../../shared/api/types";
 
 /** `GET /api/admin/email/smtp/`: the password is never returned, only `has_password`. */
-export type SmtpSettings = {
-  host: string;
-  port: number;
-  secure: boolean;
-  user: string;
-  has_password: boolean;
-  from: string;
-  effective_from: string;
-  delivery: "smtp" | "outbox";
-  env_overrides: { smtp_url: boolean; mail_from: boolean };
-};
+export type SmtpSettings = TSmtpSettings;
 
 /** `password`: omitted keeps the stored one, null clears it, a string replaces it. */
 export type SmtpInput = {
@@ -31,36 +33,11 @@ export type SmtpInput = {
   from: string;
 };
 
-export type TestMailResult = { ok: true; via: "smtp" | "outbox"; message_id: string | null };
+export type TestMailResult = TTestMailResult;
 
-export type OutboxMail = {
-  id: number;
-  to: string;
-  from: string;
-  subject: string;
-  text: string;
-  html: string | null;
-  message_id: string | null;
-  headers: Record<string, string> | null;
-  created_at: string;
-};
+export type OutboxMail = TOutboxMail;
 
-export type Mailbox = {
-  id: number;
-  name: string;
-  source: "admin" | "env" | string;
-  host: string;
-  port: number;
-  tls: boolean;
-  username: string;
-  has_password: boolean;
-  folder: string;
-  queue_id: number;
-  is_enabled: boolean;
-  last_fetch_at: string | null;
-  last_error: string | null;
-  last_error_at: string | null;
-};
+export type Mailbox = TMailbox;
 
 export type MailboxInput = {
   name: string;
@@ -74,46 +51,29 @@ export type MailboxInput = {
   is_enabled: boolean;
 };
 
-export type MailboxTestResult =
-  | { ok: true; uid_validity: number; messages: number; idle: boolean }
-  | { ok: false; error: string };
+export type MailboxTestResult = TMailboxTestResult;
 
-export const INBOUND_STATUSES = ["ticket", "reply", "ignored", "rejected"] as const;
-export type InboundStatus = (typeof INBOUND_STATUSES)[number];
+// The browser bundle takes only enums and limits from contracts at run time: the lists are
+// repeated here, and `satisfies` keeps them in step with the contracts types.
+export const INBOUND_STATUSES = [
+  "ticket",
+  "reply",
+  "ignored",
+  "rejected",
+] as const satisfies readonly TInboundStatus[];
+export type InboundStatus = TInboundStatus;
+export type InboundMail = TInboundMail;
 
-export type InboundMail = {
-  id: number;
-  mailbox_id: number | null;
-  uid: number | null;
-  message_id: string | null;
-  status: InboundStatus | string;
-  reason: string | null;
-  from: string | null;
-  subject: string | null;
-  size: number | null;
-  ticket_id: number | null;
-  rejected_attachments: { filename: string; size: number; reason: string }[] | null;
-  created_at: string;
-};
-
-export const DELIVERY_STATUSES = ["queued", "sending", "sent", "failed", "retrying", "skipped"] as const;
-export const DELIVERY_CHANNELS = ["email", "in_app", "web_push", "telegram"] as const;
-
-export type Delivery = {
-  id: number;
-  event_id: number | null;
-  ticket_id: number | null;
-  user_id: number;
-  user_email: string;
-  channel: string;
-  kind: string;
-  status: string;
-  attempts: number;
-  last_error: string | null;
-  created_at: string;
-  updated_at: string;
-  sent_at: string | null;
-};
+export const DELIVERY_STATUSES = [
+  "queued",
+  "sending",
+  "sent",
+  "failed",
+  "retrying",
+  "skipped",
+] as const satisfies readonly TDeliveryStatus[];
+export const DELIVERY_CHANNELS = NOTIFICATION_CHANNELS;
+export type Delivery = TDelivery;
 
 const BASE = "/api/admin/email";
 const SMTP_KEY = ["email-admin", "smtp"] as const;

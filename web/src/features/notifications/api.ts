@@ -1,31 +1,21 @@
 import {
   NOTIFICATION_CHANNELS,
   NOTIFICATION_KINDS,
+  type TNotification,
   type TNotificationChannel,
   type TNotificationKind,
+  type TNotificationPage,
+  type TNotificationPreferences,
 } from "@helpdesk/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, apiRequest } from "../../shared/api/client";
 
 export { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, type TNotificationChannel, type TNotificationKind };
 
-/** One notification as the API presents it (`presentNotification` on the server). */
-export type AppNotification = {
-  id: number;
-  kind: string;
-  ticket_id: number | null;
-  title: string;
-  body: string;
-  created_at: string;
-  read_at: string | null;
-};
-
-export type NotificationPage = { results: AppNotification[]; next: string | null; unread_count: number };
-
-export type NotificationPreferences = {
-  events: Record<TNotificationKind, Record<TNotificationChannel, boolean>>;
-  sound: boolean;
-};
+/** One notification as the API presents it (`ZNotification` in contracts). */
+export type AppNotification = TNotification;
+export type NotificationPage = TNotificationPage;
+export type NotificationPreferences = TNotificationPreferences;
 
 export const notificationsKey = ["notifications"] as const;
 export const unreadKey = ["notifications", "unread"] as const;

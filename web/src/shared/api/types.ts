@@ -2,25 +2,13 @@ import type {
   TAttachment,
   TLanguage,
   TMessage,
-  TRole,
-  TTheme,
   TTicket,
   TTicketHistoryEvent,
+  TUser,
 } from "@helpdesk/contracts";
 
-export type User = {
-  id: number;
-  email: string;
-  name: string;
-  role: TRole;
-  language: TLanguage;
-  theme: TTheme;
-  is_active: boolean;
-  is_guest: boolean;
-  department_ids: number[];
-  created_at: string;
-  last_login_at: string | null;
-};
+/** A user as the API shows them (contracts); `email` is null for a channel-only contact. */
+export type User = TUser;
 
 export type Page<T> = { results: T[]; next: string | null };
 

@@ -50,7 +50,7 @@ function TestMailCard() {
   const { t } = useTranslation();
   const user = useCurrentUser();
   const send = useSendTestMail();
-  const [to, setTo] = useState(user.email);
+  const [to, setTo] = useState(user.email ?? "");
   const [sentTo, setSentTo] = useState("");
   const valid = EMAIL_RE.test(to.trim());
 

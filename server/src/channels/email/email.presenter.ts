@@ -1,0 +1,53 @@
+import type { TInboundMail, TMailbox, TOutboxMail } from "@helpdesk/contracts";
+import type { TInboundRow, TMailboxRow, TOutboxRow } from "./email.repository.js";
+
+/** A mailbox as the admin API shows it: never the password, only whether there is one. */
+export function presentMailbox(m: TMailboxRow): TMailbox {
+  return {
+    id: m.id,
+    name: m.name,
+    source: m.source,
+    host: m.host,
+    port: m.port,
+    tls: m.tls,
+    username: m.username,
+    has_password: m.passwordEnc.length > 0,
+    folder: m.folder,
+    queue_id: m.queueId,
+    is_enabled: m.isEnabled,
+    last_fetch_at: m.lastFetchAt?.toISOString() ?? null,
+    last_error: m.lastError,
+    last_error_at: m.lastErrorAt?.toISOString() ?? null,
+    uid_validity: m.uidValidity,
+    last_uid: m.lastUid,
+  };
+}
+
+export const presentOutboxMail = (r: TOutboxRow): TOutboxMail => ({
+  id: r.id,
+  to: r.to,
+  from: r.from,
+  subject: r.subject,
+  text: r.text,
+  html: r.html,
+  message_id: r.messageId,
+  headers: r.headers as TOutboxMail["headers"],
+  created_at: r.createdAt.toISOString(),
+});
+
+export const presentInboundMail = (r: TInboundRow): TInboundMail => ({
+  id: r.id,
+  mailbox_id: r.mailboxId,
+  uid: r.uid,
+  message_id: r.messageId,
+  status: r.status,
+  reason: r.reason,
+  from: r.fromAddress,
+  subject: r.subject,
+  size: r.size,
+  ticket_id: r.ticketId,
+  message_row_id: r.ticketMessageId,
+  raw_attachment_id: r.rawAttachmentId,
+  rejected_attachments: r.rejectedAttachments as TInboundMail["rejected_attachments"],
+  created_at: r.createdAt.toISOString(),
+});
