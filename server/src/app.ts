@@ -47,6 +47,7 @@ import {
   installErrorHandling,
 } from "./platform/http.js";
 import { type JobDefinition, type JobRunner, startJobRunner } from "./platform/jobs.js";
+import { setQueueDepthReader } from "./platform/metrics.js";
 import { httpRequestDuration } from "./platform/metrics.js";
 import { installSecurityHeaders } from "./platform/security-headers.js";
 import { createLocalStorage } from "./platform/storage.js";
@@ -122,7 +123,10 @@ export async function createServer(
           logger,
           jobs: jobDefinitions,
           isWorker: config.services.includes("worker"),
+          pollingIntervalMs: config.jobs.pollingIntervalMs,
+          maxConcurrency: config.jobs.concurrency,
         });
+  setQueueDepthReader(() => ctx.jobs.depths());
 
   subscribeNotificationFanOut(ctx);
   await ensureEnvMailbox(ctx);
@@ -169,6 +173,10 @@ function createInlineJobRunner(defs: JobDefinition[]): JobRunner {
       if (!def) throw new Error(`Unknown job ${name}`);
       await def.handler(def.payload.parse(data ?? {}), { id: "inline" });
     },
+    async depths() {
+      return [];
+    },
+    fetchCount: () => 0,
     async stop() {},
   };
 }

@@ -12,11 +12,16 @@ import {
 
 /** The notification jobs: fan-out per event, delivery per row, and the durable sweep. */
 export function createNotificationJobs(ctx: AppContext): JobDefinition[] {
+  // Fan-out is database work (one short transaction per event); delivery mostly waits for the
+  // mail server, so it gets every worker slot this process allows.
+  const slots = ctx.config.jobs.concurrency;
   return [
     defineJob({
       name: FAN_OUT_JOB,
       payload: z.object({ eventId: z.number().int().positive() }),
       retryLimit: 5,
+      batchSize: 20,
+      concurrency: Math.max(1, Math.ceil(slots / 2)),
       async handler({ eventId }) {
         const r = await fanOutEvent(ctx, eventId);
         ctx.logger.debug({ eventId, ...r }, "notifications fanned out");
@@ -26,6 +31,8 @@ export function createNotificationJobs(ctx: AppContext): JobDefinition[] {
       name: DELIVER_JOB,
       payload: z.object({ deliveryId: z.number().int().positive() }),
       retryLimit: MAX_DELIVERY_ATTEMPTS - 1,
+      batchSize: 20,
+      concurrency: slots,
       async handler({ deliveryId }) {
         await deliverNotification(ctx, deliveryId);
       },
