@@ -47,8 +47,7 @@ import {
   installErrorHandling,
 } from "./platform/http.js";
 import { type JobDefinition, type JobRunner, startJobRunner } from "./platform/jobs.js";
-import { setQueueDepthReader } from "./platform/metrics.js";
-import { httpRequestDuration } from "./platform/metrics.js";
+import { httpRequestDuration, setQueueDepthReader } from "./platform/metrics.js";
 import { installSecurityHeaders } from "./platform/security-headers.js";
 import { createLocalStorage } from "./platform/storage.js";
 

@@ -232,8 +232,7 @@ export async function startJobRunner(options: {
       if (!finished) {
         // Jobs still running when we give up go back to the queue now, not at their expiry.
         for (const [name, ids] of inFlight) {
-          if (ids.size > 0)
-            await boss.fail(name, [...ids]).catch(() => {});
+          if (ids.size > 0) await boss.fail(name, [...ids]).catch(() => {});
         }
       }
       await boss.stop({ graceful: true, wait: true, timeout: 5000 });

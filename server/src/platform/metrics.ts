@@ -37,7 +37,9 @@ export const jobsFetches = new client.Counter({
  * Jobs per queue and state (queued, active, failed), read from pg-boss when `/metrics` is
  * scraped. The reader is set by the process that runs the job runner.
  */
-let readDepths: (() => Promise<{ name: string; queued: number; active: number; failed: number }[]>) | undefined;
+let readDepths:
+  | (() => Promise<{ name: string; queued: number; active: number; failed: number }[]>)
+  | undefined;
 export const setQueueDepthReader = (reader: typeof readDepths) => {
   readDepths = reader;
 };
