@@ -1,6 +1,7 @@
 import type { TLanguage } from "@helpdesk/contracts";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../../app-context.js";
+import { deleteInBatches, SWEEP_BATCH, yieldToOthers } from "../../platform/db/batches.js";
 import type { DbOrTx } from "../../platform/db/index.js";
 import {
   notificationDeliveries,
@@ -379,7 +380,7 @@ export async function sweepNotifications(ctx: Pick<AppContext, "db" | "bus" | "j
     const { rows } = await ctx.db.execute<{ id: number }>(sql`
       SELECT e.id::float8 AS id FROM ticket_events e
       WHERE e.id > ${after} AND NOT EXISTS (SELECT 1 FROM notification_fanouts f WHERE f.event_id = e.id)
-      ORDER BY e.id LIMIT 500`);
+      ORDER BY e.id LIMIT ${SWEEP_BATCH}`);
     for (const r of rows) {
       const id = Number(r.id);
       try {
@@ -389,8 +390,9 @@ export async function sweepNotifications(ctx: Pick<AppContext, "db" | "bus" | "j
         ctx.logger.warn({ err: error, eventId: id }, "fan-out failed; the next sweep retries");
       }
       after = id;
+      await yieldToOthers();
     }
-    if (rows.length < 500) break;
+    if (rows.length < SWEEP_BATCH) break;
   }
   const { rows: old } = await ctx.db.execute<{ id: number | null }>(sql`
     SELECT max(id)::float8 AS id FROM ticket_events WHERE id > ${cursor} AND created_at < now() - interval '5 minutes'`);
@@ -400,7 +402,7 @@ export async function sweepNotifications(ctx: Pick<AppContext, "db" | "bus" | "j
     await ctx.db.execute(sql`
       INSERT INTO settings (key, value) VALUES (${CURSOR_KEY}, ${JSON.stringify({ event_id: next })}::jsonb)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`);
-    await ctx.db.execute(sql`DELETE FROM notification_fanouts WHERE event_id <= ${next}`);
+    await deleteInBatches(ctx.db, "notification_fanouts", sql`event_id <= ${next}`);
   }
   const stale = await ctx.db
     .select({ id: notificationDeliveries.id })

@@ -6,6 +6,7 @@ import type {
 } from "@helpdesk/contracts";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { TDomainEvent } from "../../platform/bus.js";
+import { yieldToOthers } from "../../platform/db/batches.js";
 import type { Db, DbOrTx } from "../../platform/db/index.js";
 import {
   attachments,
@@ -466,5 +467,6 @@ export async function sweepArchivedTickets(db: Db, hours: number, batch = 500): 
     });
     total += n;
     if (n < batch) return total;
+    await yieldToOthers();
   }
 }
