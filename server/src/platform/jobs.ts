@@ -21,6 +21,13 @@ export type JobDefinition<TSchema extends z.ZodType = z.ZodType> = {
    */
   concurrency?: number;
   handler: (data: z.infer<TSchema>, job: { id: string }) => Promise<void>;
+  /**
+   * Optional: handles a whole fetched batch in one go (shared reads, one statement for many
+   * rows). Returns the jobs that failed, with their error, to be retried alone; the rest are
+   * completed. If it throws, every job of the batch runs through `handler` on its own, so one
+   * bad job never fails its neighbours.
+   */
+  batchHandler?: (jobs: { id: string; data: z.infer<TSchema> }[]) => Promise<Map<string, unknown>>;
 };
 
 export const defineJob = <TSchema extends z.ZodType>(def: JobDefinition<TSchema>): JobDefinition =>
@@ -138,21 +145,70 @@ export async function startJobRunner(options: {
     }
   };
 
-  /** Runs one fetched batch job by job; completes the good ones together, fails each bad one alone. */
+  const failJob = (name: string, id: string, error: unknown) =>
+    boss
+      .fail(name, id, { message: error instanceof Error ? error.message : String(error) })
+      .catch((e: unknown) => logger.error({ err: e, job: name, id }, "could not fail a job"));
+
+  /** The batch handler's way; false when it threw and the jobs must run one by one. */
+  const tryBatchHandler = async (def: JobDefinition, jobs: PgBoss.Job<unknown>[], done: string[]) => {
+    if (!def.batchHandler || jobs.length < 2) return false;
+    const valid: { id: string; data: unknown }[] = [];
+    for (const job of jobs) {
+      const parsed = def.payload.safeParse(job.data ?? {});
+      if (parsed.success) valid.push({ id: job.id, data: parsed.data });
+      else {
+        logger.error({ job: def.name, id: job.id, issues: parsed.error.issues }, "job payload rejected");
+        jobsProcessed.inc({ name: def.name, outcome: "rejected" });
+        done.push(job.id);
+      }
+    }
+    const batchHandler = def.batchHandler;
+    let failed: Map<string, unknown>;
+    try {
+      failed = await runAsBackground(() => batchHandler(valid));
+    } catch (error) {
+      logger.warn(
+        { err: error, job: def.name, jobs: valid.length },
+        "batch failed; running its jobs one by one",
+      );
+      done.length = 0;
+      return false;
+    }
+    for (const job of valid) {
+      const error = failed.get(job.id);
+      if (error === undefined) {
+        jobsProcessed.inc({ name: def.name, outcome: "ok" });
+        done.push(job.id);
+      } else {
+        jobsProcessed.inc({ name: def.name, outcome: "failed" });
+        logger.warn({ err: error, job: def.name, id: job.id }, "job failed; pg-boss will retry");
+        await failJob(def.name, job.id, error);
+      }
+    }
+    return true;
+  };
+
+  /** Runs one fetched batch; completes the good jobs together, fails each bad one alone. */
   const runBatch = async (def: JobDefinition, jobs: PgBoss.Job<unknown>[]) => {
     const active = inFlight.get(def.name) ?? new Set<string>();
     inFlight.set(def.name, active);
     const done: string[] = [];
     for (const job of jobs) active.add(job.id);
+    if (await tryBatchHandler(def, jobs, done)) {
+      for (const job of jobs) active.delete(job.id);
+      if (done.length > 0)
+        await boss
+          .complete(def.name, done)
+          .catch((e: unknown) => logger.error({ err: e, job: def.name }, "could not complete jobs"));
+      return;
+    }
     for (const job of jobs) {
       try {
         await runHandler(def, job.data, job.id);
         done.push(job.id);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        await boss
-          .fail(def.name, job.id, { message })
-          .catch((e: unknown) => logger.error({ err: e, job: def.name, id: job.id }, "could not fail a job"));
+        await failJob(def.name, job.id, error);
       }
       active.delete(job.id);
       // A loop holding a batch gives the event loop (and interactive requests) a turn between jobs.

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { defineJob, type JobDefinition } from "../../platform/jobs.js";
-import { deliverNotification, MAX_DELIVERY_ATTEMPTS } from "./notifications.deliver.js";
+import { deliverNotification, deliverNotifications, MAX_DELIVERY_ATTEMPTS } from "./notifications.deliver.js";
 import {
   DELIVER_JOB,
   FAN_OUT_JOB,
@@ -35,6 +35,16 @@ export function createNotificationJobs(ctx: AppContext): JobDefinition[] {
       concurrency: slots,
       async handler({ deliveryId }) {
         await deliverNotification(ctx, deliveryId);
+      },
+      async batchHandler(jobs) {
+        const { retry } = await deliverNotifications(
+          ctx,
+          jobs.map((j) => j.data.deliveryId),
+        );
+        const failed = new Map<string, unknown>();
+        for (const j of jobs)
+          if (retry.has(j.data.deliveryId)) failed.set(j.id, retry.get(j.data.deliveryId));
+        return failed;
       },
     }),
     defineJob({
