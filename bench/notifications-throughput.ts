@@ -159,30 +159,33 @@ async function main() {
         .catch(() => {});
     }, 500);
 
-    // Events in ticks of 50 ms: each tick makes its share, as the messages route would.
+    // Events in ticks of 50 ms: each tick makes its share at once (as concurrent requests
+    // would), each event written and published as the messages route does.
     const total = RATE * SECONDS;
     const perTick = RATE / 20;
     const started = now();
     let made = 0;
+    const makeEvent = async (n: number) => {
+      const outbox: TOutbox = [];
+      const ticketId = ticketIds[n % ticketIds.length]!;
+      await ctx.db.transaction((tx) =>
+        addMessage(tx, outbox, admin!, {
+          ticketId,
+          text: `event ${n}`,
+          isInternal: false,
+          attachmentIds: [],
+        }),
+      );
+      for (const e of outbox) {
+        if (e.eventId !== undefined) published.set(e.eventId, now());
+        ctx.bus.publish(e);
+      }
+    };
     while (made < total) {
       const due = Math.min(total, Math.floor(((now() - started) / 50 + 1) * perTick));
-      while (made < due) {
-        const outbox: TOutbox = [];
-        const ticketId = ticketIds[made % ticketIds.length]!;
-        await ctx.db.transaction((tx) =>
-          addMessage(tx, outbox, admin!, {
-            ticketId,
-            text: `event ${made}`,
-            isInternal: false,
-            attachmentIds: [],
-          }),
-        );
-        for (const e of outbox) {
-          if (e.eventId !== undefined) published.set(e.eventId, now());
-          ctx.bus.publish(e);
-        }
-        made += 1;
-      }
+      const tick: Promise<void>[] = [];
+      for (; made < due; made++) tick.push(makeEvent(made));
+      await Promise.all(tick);
       await new Promise((r) => setTimeout(r, Math.max(0, started + (made / perTick) * 50 - now())));
     }
     const generatedIn = now() - started;

@@ -20,7 +20,8 @@ export type JobDefinition<TSchema extends z.ZodType = z.ZodType> = {
    * running its batch one job after another (default 1). Capped by JOBS_CONCURRENCY.
    */
   concurrency?: number;
-  handler: (data: z.infer<TSchema>, job: { id: string }) => Promise<void>;
+  /** `signal` is aborted when the runner stops: long handlers end early at a safe point. */
+  handler: (data: z.infer<TSchema>, job: { id: string; signal?: AbortSignal }) => Promise<void>;
   /**
    * Optional: handles a whole fetched batch in one go (shared reads, one statement for many
    * rows). Returns the jobs that failed, with their error, to be retried alone; the rest are
@@ -96,6 +97,8 @@ export async function startJobRunner(options: {
   const pollingIntervalMs = options.pollingIntervalMs ?? 2000;
   const maxConcurrency = Math.max(1, options.maxConcurrency ?? 4);
 
+  const stopSignal = new AbortController();
+
   /** Runs a handler; "rejected" payloads are completed (they would never succeed). */
   const runHandler = async (def: JobDefinition, data: unknown, id: string): Promise<"ok" | "rejected"> => {
     const parsed = def.payload.safeParse(data ?? {});
@@ -106,7 +109,7 @@ export async function startJobRunner(options: {
       return "rejected";
     }
     try {
-      await runAsBackground(() => def.handler(parsed.data, { id }));
+      await runAsBackground(() => def.handler(parsed.data, { id, signal: stopSignal.signal }));
       jobsProcessed.inc({ name: def.name, outcome: "ok" });
       return "ok";
     } catch (error) {
@@ -117,7 +120,6 @@ export async function startJobRunner(options: {
   };
 
   let stopping = false;
-  const stopSignal = new AbortController();
   const fetches = new Map<string, number>();
   /** Per queue: wakes its sleeping loops (a job was sent from this process). */
   const wakers = new Map<string, Set<() => void>>();

@@ -361,7 +361,13 @@ const CURSOR_KEY = "notifications.cursor";
  * past events older than five minutes, so a slow transaction that commits a lower id late is
  * still seen. It also re-queues deliveries whose job was lost.
  */
-export async function sweepNotifications(ctx: Pick<AppContext, "db" | "bus" | "jobs" | "logger">) {
+export async function sweepNotifications(
+  ctx: Pick<AppContext, "db" | "bus" | "jobs" | "logger">,
+  options: { maxEvents?: number; signal?: AbortSignal } = {},
+) {
+  // One run is bounded: a backlog (the queue was down for an hour) is worked off over several
+  // minutes' runs, each event in its own short transaction, instead of in one long stretch.
+  const maxEvents = options.maxEvents ?? 2000;
   const { rows: cur } = await ctx.db.execute<{ value: { event_id?: number } }>(
     sql`SELECT value FROM settings WHERE key = ${CURSOR_KEY}`,
   );
@@ -376,6 +382,8 @@ export async function sweepNotifications(ctx: Pick<AppContext, "db" | "bus" | "j
   let fannedOut = 0;
   let failedLowest: number | null = null;
   let after = cursor;
+  let seen = 0;
+  let stoppedEarly = false;
   for (;;) {
     const { rows } = await ctx.db.execute<{ id: number }>(sql`
       SELECT e.id::float8 AS id FROM ticket_events e
@@ -390,14 +398,21 @@ export async function sweepNotifications(ctx: Pick<AppContext, "db" | "bus" | "j
         ctx.logger.warn({ err: error, eventId: id }, "fan-out failed; the next sweep retries");
       }
       after = id;
+      seen += 1;
+      if (seen >= maxEvents || options.signal?.aborted) {
+        stoppedEarly = true;
+        break;
+      }
       await yieldToOthers();
     }
-    if (rows.length < SWEEP_BATCH) break;
+    if (stoppedEarly || rows.length < SWEEP_BATCH) break;
   }
   const { rows: old } = await ctx.db.execute<{ id: number | null }>(sql`
     SELECT max(id)::float8 AS id FROM ticket_events WHERE id > ${cursor} AND created_at < now() - interval '5 minutes'`);
   let next = Math.max(cursor, Number(old[0]?.id ?? cursor));
   if (failedLowest !== null) next = Math.min(next, failedLowest - 1);
+  // Events after the last one looked at wait for the next run: the cursor must not pass them.
+  if (stoppedEarly) next = Math.min(next, after);
   if (next !== cursor) {
     await ctx.db.execute(sql`
       INSERT INTO settings (key, value) VALUES (${CURSOR_KEY}, ${JSON.stringify({ event_id: next })}::jsonb)

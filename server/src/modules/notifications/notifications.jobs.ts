@@ -52,8 +52,8 @@ export function createNotificationJobs(ctx: AppContext): JobDefinition[] {
       payload: z.object({}).passthrough(),
       cron: "* * * * *",
       retryLimit: 1,
-      async handler() {
-        await sweepNotifications(ctx);
+      async handler(_data, job) {
+        await sweepNotifications(ctx, { signal: job.signal });
       },
     }),
   ];
