@@ -16,24 +16,48 @@ export const isBackground = (): boolean => background.getStore() === true;
 
 /**
  * A priority gate in front of one serial connection. Interactive calls pass at once (and are
- * counted while they run). Background calls pass one at a time: at once when no interactive
- * call is running or waiting, otherwise after `interactiveTurns` interactive calls have
- * finished since the last background one, so jobs keep moving under constant load. An
- * interactive query therefore waits behind at most one background statement or transaction,
- * which the jobs keep short. No timers: nothing to clean up.
+ * counted while they run). Background calls pass one at a time, so a request waits behind at
+ * most one background statement or transaction (which the jobs keep short):
+ * - freely while no request is using the connection (none running, and none in the last
+ *   `graceMs`: a request's next query follows soon after its previous one);
+ * - otherwise only while background work has had less than `share` of the time: after a
+ *   background call of d ms, the next waits d × (1 − share) / share ms unless requests stop.
+ * Jobs keep moving under constant load; requests keep most of the connection.
  */
-export function createPriorityGate(options: { interactiveTurns?: number } = {}) {
-  const turns = options.interactiveTurns ?? 3;
+export function createPriorityGate(options: { share?: number; graceMs?: number } = {}) {
+  const share = options.share ?? 0.25;
+  const graceMs = options.graceMs ?? 10;
   let interactive = 0;
-  let interactiveDone = 0;
+  let lastInteractiveEnd = 0;
   let backgroundBusy = false;
+  let cooldownUntil = 0;
+  let timer: NodeJS.Timeout | undefined;
   const waiting: (() => void)[] = [];
+
+  let timerAt = Number.POSITIVE_INFINITY;
+  const schedule = (at: number) => {
+    if (timer && timerAt <= at) return;
+    clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        timerAt = Number.POSITIVE_INFINITY;
+        pump();
+      },
+      Math.max(1, at - performance.now()),
+    );
+    timer.unref();
+  };
 
   const pump = () => {
     if (backgroundBusy || waiting.length === 0) return;
-    if (interactive > 0 && interactiveDone < turns) return;
+    const t = performance.now();
+    const inGrace = t - lastInteractiveEnd < graceMs;
+    if ((interactive > 0 || inGrace) && t < cooldownUntil) return schedule(cooldownUntil);
+    // Just after a request's query: give its next query a moment to arrive first.
+    if (interactive === 0 && inGrace) return schedule(lastInteractiveEnd + graceMs);
     backgroundBusy = true;
-    interactiveDone = 0;
     waiting.shift()?.();
   };
 
@@ -46,7 +70,7 @@ export function createPriorityGate(options: { interactiveTurns?: number } = {}) 
           return await fn();
         } finally {
           interactive -= 1;
-          interactiveDone += 1;
+          lastInteractiveEnd = performance.now();
           pump();
         }
       }
@@ -54,9 +78,12 @@ export function createPriorityGate(options: { interactiveTurns?: number } = {}) 
         waiting.push(resolve);
         pump();
       });
+      const started = performance.now();
       try {
         return await fn();
       } finally {
+        const ended = performance.now();
+        cooldownUntil = ended + ((ended - started) * (1 - share)) / share;
         backgroundBusy = false;
         pump();
       }
