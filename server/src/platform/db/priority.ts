@@ -53,10 +53,12 @@ export function createPriorityGate(options: { share?: number; graceMs?: number }
   const pump = () => {
     if (backgroundBusy || waiting.length === 0) return;
     const t = performance.now();
-    const inGrace = t - lastInteractiveEnd < graceMs;
-    if ((interactive > 0 || inGrace) && t < cooldownUntil) return schedule(cooldownUntil);
-    // Just after a request's query: give its next query a moment to arrive first.
-    if (interactive === 0 && inGrace) return schedule(lastInteractiveEnd + graceMs);
+    if (interactive > 0) {
+      if (t < cooldownUntil) return schedule(cooldownUntil);
+    } else if (t - lastInteractiveEnd < graceMs) {
+      // Just after a request's query: give its next query a moment to arrive first.
+      return schedule(lastInteractiveEnd + graceMs);
+    }
     backgroundBusy = true;
     waiting.shift()?.();
   };
