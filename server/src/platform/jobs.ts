@@ -206,6 +206,8 @@ export async function startJobRunner(options: {
       return;
     }
     for (const job of jobs) {
+      // Stopping: the rest of the batch goes back to the queue now (below), not at its expiry.
+      if (stopping) break;
       try {
         await runHandler(def, job.data, job.id);
         done.push(job.id);
@@ -220,6 +222,11 @@ export async function startJobRunner(options: {
       await boss
         .complete(def.name, done)
         .catch((e: unknown) => logger.error({ err: e, job: def.name }, "could not complete jobs"));
+    }
+    if (active.size > 0 && stopping) {
+      const left = jobs.filter((j) => active.has(j.id)).map((j) => j.id);
+      for (const id of left) active.delete(id);
+      if (left.length > 0) await boss.fail(def.name, left).catch(() => {});
     }
   };
 
