@@ -49,7 +49,7 @@ import {
   installErrorHandling,
 } from "./platform/http.js";
 import { type JobDefinition, type JobRunner, startJobRunner } from "./platform/jobs.js";
-import { httpRequestDuration } from "./platform/metrics.js";
+import { httpRequestDuration, setQueueDepthReader } from "./platform/metrics.js";
 import { createProcessorRegistry, type Processor } from "./platform/processors.js";
 import { installSecurityHeaders } from "./platform/security-headers.js";
 import { createLocalStorage } from "./platform/storage.js";
@@ -139,7 +139,10 @@ export async function createServer(
           logger,
           jobs: jobDefinitions,
           isWorker: config.services.includes("worker"),
+          pollingIntervalMs: config.jobs.pollingIntervalMs,
+          maxConcurrency: config.jobs.concurrency,
         });
+  setQueueDepthReader(() => ctx.jobs.depths());
 
   ctx.processors.register(createNotificationProcessor(ctx));
   await ensureEnvMailbox(ctx);
@@ -187,6 +190,10 @@ function createInlineJobRunner(defs: JobDefinition[]): JobRunner {
       if (!def) throw new Error(`Unknown job ${name}`);
       await def.handler(def.payload.parse(data ?? {}), { id: "inline" });
     },
+    async depths() {
+      return [];
+    },
+    fetchCount: () => 0,
     async stop() {},
   };
 }

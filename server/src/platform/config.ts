@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 
@@ -147,6 +148,18 @@ const ZEnv = z.object({
     .string()
     .regex(/^imaps?:\/\//, "must start with imap:// or imaps://")
     .optional(),
+  /** Milliseconds an idle job queue waits before it looks again; a queue with work never waits. */
+  JOBS_POLLING_INTERVAL_MS: ms(2000),
+  /**
+   * Most handlers of one job queue that run at once in this process (e-mail delivery uses all
+   * of them, fan-out half, sweeps one). Default: twice the CPU count, from 2 to 8.
+   */
+  JOBS_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(Math.min(8, Math.max(2, availableParallelism() * 2))),
 });
 
 export type TConfig = {
@@ -181,6 +194,8 @@ export type TConfig = {
   smtpUrl: string | undefined;
   mailFrom: string | undefined;
   imapUrl: string | undefined;
+  /** Background jobs (see ZEnv JOBS_*). */
+  jobs: { pollingIntervalMs: number; concurrency: number };
   /** HTTP timeouts in milliseconds (see ZEnv). */
   timeouts: {
     headersMs: number;
@@ -256,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     imapUrl: e.IMAP_URL,
+    jobs: { pollingIntervalMs: e.JOBS_POLLING_INTERVAL_MS, concurrency: e.JOBS_CONCURRENCY },
     timeouts: {
       headersMs: e.HEADERS_TIMEOUT_MS,
       requestMs: e.REQUEST_TIMEOUT_MS,

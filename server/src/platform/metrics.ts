@@ -25,3 +25,40 @@ export const jobsProcessed = new client.Counter({
   labelNames: ["name", "outcome"],
   registers: [metricsRegistry],
 });
+
+export const jobsFetches = new client.Counter({
+  name: "helpdesk_jobs_fetches_total",
+  help: "Round trips to the job queue (a fetch of up to one batch), by queue",
+  labelNames: ["name"],
+  registers: [metricsRegistry],
+});
+
+/**
+ * Jobs per queue and state (queued, active, failed), read from pg-boss when `/metrics` is
+ * scraped. The reader is set by the process that runs the job runner.
+ */
+let readDepths:
+  | (() => Promise<{ name: string; queued: number; active: number; failed: number }[]>)
+  | undefined;
+export const setQueueDepthReader = (reader: typeof readDepths) => {
+  readDepths = reader;
+};
+export const jobsQueueDepth = new client.Gauge({
+  name: "helpdesk_jobs_queue_depth",
+  help: "Background jobs per queue by state: queued (waiting or due for a retry), active, failed",
+  labelNames: ["name", "state"],
+  registers: [metricsRegistry],
+  async collect() {
+    if (!readDepths) return;
+    this.reset();
+    try {
+      for (const q of await readDepths()) {
+        this.set({ name: q.name, state: "queued" }, q.queued);
+        this.set({ name: q.name, state: "active" }, q.active);
+        this.set({ name: q.name, state: "failed" }, q.failed);
+      }
+    } catch {
+      // The database is unreachable: the gauge is left empty rather than failing the scrape.
+    }
+  },
+});

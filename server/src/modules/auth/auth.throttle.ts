@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { deleteInBatches } from "../../platform/db/batches.js";
 import type { Db } from "../../platform/db/index.js";
 import { createTooManyAttemptsError } from "./auth.errors.js";
 
@@ -127,11 +128,11 @@ export function createSignInThrottle(
       };
     },
     async cleanup() {
-      const result = await db.execute<{ key: string }>(sql`
-        DELETE FROM auth_throttle
-        WHERE window_ends_at < now() - interval '1 day' AND next_at < now()
-        RETURNING key`);
-      return result.rows.length;
+      return deleteInBatches(
+        db,
+        "auth_throttle",
+        sql`window_ends_at < now() - interval '1 day' AND next_at < now()`,
+      );
     },
   };
 }

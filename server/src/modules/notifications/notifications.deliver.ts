@@ -1,5 +1,5 @@
 import type { TLanguage } from "@helpdesk/contracts";
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../../app-context.js";
 import { resolveTransport, sendMail } from "../../channels/email/email.mailer.js";
 import { renderNotificationEmail } from "../../channels/email/email.templates.js";
@@ -21,37 +21,80 @@ export const MAX_DELIVERY_ATTEMPTS = 6;
 
 type TClaimed = { id: number; event_id: number; user_id: number; channel: string; attempts: number };
 
+/** Mails of one batch sent at once: a few connections, not one per delivery, to the mail server. */
+const SEND_PARALLELISM = 5;
+
 /**
  * Sends one queued delivery. The row is claimed first (status `sending`, a lease), so two
  * workers never send the same one; a sent or failed row is never sent again. A failure is
  * recorded and rethrown so pg-boss retries it with backoff, until MAX_DELIVERY_ATTEMPTS.
  */
-export async function deliverNotification(
-  ctx: Pick<AppContext, "db" | "config" | "logger" | "settings">,
-  deliveryId: number,
-) {
+export async function deliverNotification(ctx: TDeliverCtx, deliveryId: number) {
+  const { retry } = await deliverNotifications(ctx, [deliveryId]);
+  const error = retry.get(deliveryId);
+  if (error !== undefined) throw error;
+}
+
+type TDeliverCtx = Pick<AppContext, "db" | "config" | "logger" | "settings">;
+
+/**
+ * Sends a batch of queued deliveries: claimed in one statement, each event, recipient and
+ * ticket thread read once for the batch, a few mails on the wire at a time, the outcomes
+ * recorded together. Every delivery gets the same checks as on its own (see sendOne).
+ * Returns the deliveries that failed and should be retried, with their error.
+ */
+export async function deliverNotifications(
+  ctx: TDeliverCtx,
+  deliveryIds: number[],
+): Promise<{ retry: Map<number, unknown> }> {
+  const retry = new Map<number, unknown>();
+  if (deliveryIds.length === 0) return { retry };
   const { rows } = await ctx.db.execute<TClaimed>(sql`
     UPDATE notification_deliveries
     SET status = 'sending', attempts = attempts + 1, locked_until = now() + interval '2 minutes', updated_at = now()
-    WHERE id = ${deliveryId}
+    WHERE id = ANY(${sql.raw(`'{${deliveryIds.map(Number).filter(Number.isSafeInteger).join(",")}}'::bigint[]`)})
       AND (status IN ('queued', 'retrying') OR (status = 'sending' AND locked_until < now()))
     RETURNING id::float8 AS id, event_id::float8 AS event_id, user_id, channel, attempts`);
-  const d = rows[0];
-  if (!d) return;
-  try {
-    const outcome = await sendOne(ctx, { ...d, event_id: Number(d.event_id), user_id: Number(d.user_id) });
-    const skipped = outcome !== "sent";
+  if (rows.length === 0) return { retry };
+  const claimed = rows.map((d) => ({
+    ...d,
+    id: Number(d.id),
+    event_id: Number(d.event_id),
+    user_id: Number(d.user_id),
+  }));
+  const batch = createBatchLookups(ctx, claimed);
+  const outcomes = new Map<number, "sent" | { skipped: string } | { error: unknown }>();
+  for (let i = 0; i < claimed.length; i += SEND_PARALLELISM) {
+    const slice = claimed.slice(i, i + SEND_PARALLELISM);
+    const settled = await Promise.allSettled(slice.map((d) => sendOne(ctx, d, batch)));
+    for (const [k, r] of settled.entries()) {
+      outcomes.set(slice[k]!.id, r.status === "fulfilled" ? r.value : { error: r.reason });
+    }
+  }
+  const sent = claimed.filter((d) => outcomes.get(d.id) === "sent").map((d) => d.id);
+  if (sent.length > 0) {
     await ctx.db
       .update(notificationDeliveries)
-      .set({
-        status: skipped ? "skipped" : "sent",
-        sentAt: skipped ? null : new Date(),
-        lockedUntil: null,
-        lastError: skipped ? outcome.skipped : null,
-        updatedAt: new Date(),
-      })
-      .where(eq(notificationDeliveries.id, deliveryId));
-  } catch (error) {
+      .set({ status: "sent", sentAt: new Date(), lockedUntil: null, lastError: null, updatedAt: new Date() })
+      .where(inArray(notificationDeliveries.id, sent));
+  }
+  for (const d of claimed) {
+    const outcome = outcomes.get(d.id);
+    if (!outcome || outcome === "sent") continue;
+    if ("skipped" in outcome) {
+      await ctx.db
+        .update(notificationDeliveries)
+        .set({
+          status: "skipped",
+          sentAt: null,
+          lockedUntil: null,
+          lastError: outcome.skipped,
+          updatedAt: new Date(),
+        })
+        .where(eq(notificationDeliveries.id, d.id));
+      continue;
+    }
+    const error = outcome.error;
     const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
     const isFinal = d.attempts >= MAX_DELIVERY_ATTEMPTS;
     await ctx.db
@@ -62,39 +105,76 @@ export async function deliverNotification(
         lockedUntil: null,
         updatedAt: new Date(),
       })
-      .where(eq(notificationDeliveries.id, deliveryId));
+      .where(eq(notificationDeliveries.id, d.id));
     ctx.logger.warn(
-      { deliveryId, attempts: d.attempts, err: error },
+      { deliveryId: d.id, attempts: d.attempts, err: error },
       isFinal ? "delivery failed for good" : "delivery failed; retrying",
     );
-    if (!isFinal) throw error;
+    if (!isFinal) retry.set(d.id, error);
   }
+  return { retry };
+}
+
+type TBatchLookups = ReturnType<typeof createBatchLookups>;
+
+/** What several deliveries of one batch share, read once (lazily) for the batch. */
+function createBatchLookups(ctx: TDeliverCtx, claimed: TClaimed[]) {
+  const once = <K, V>(load: (key: K) => Promise<V>) => {
+    const cache = new Map<K, Promise<V>>();
+    return (key: K) => {
+      let p = cache.get(key);
+      if (!p) {
+        p = load(key);
+        cache.set(key, p);
+      }
+      return p;
+    };
+  };
+  const users = once(async (_: "all") => {
+    const actors = await findActorsByIds(
+      ctx.db,
+      claimed.map((d) => d.user_id),
+    );
+    return new Map(actors.map((a) => [a.id, a]));
+  });
+  return {
+    event: once((eventId: number) => loadEventContext(ctx.db, eventId)),
+    user: async (userId: number) => (await users("all")).get(userId),
+    transport: once((_: "all") => resolveTransport(ctx)),
+    organisation: once(async (_: "all") => (await ctx.settings.get()).organisation_name),
+    thread: once((key: string) => {
+      const [ticketId, root] = JSON.parse(key) as [number, string];
+      return threadHeadersFor(ctx.db, ticketId, root);
+    }),
+  };
 }
 
 /**
  * Sends one delivery, or says why it was skipped. The recipient's right to see the ticket (and
  * the note) is checked again now: it was decided at fan-out, but the ticket may have moved or
- * the person lost their role since, and then nothing about it may reach them.
+ * the person lost their role since, and then nothing about it may reach them. The event and
+ * the recipient are read when the batch runs, never carried over from fan-out.
  */
 async function sendOne(
-  ctx: Pick<AppContext, "db" | "config" | "logger" | "settings">,
+  ctx: TDeliverCtx,
   d: TClaimed,
+  batch: TBatchLookups,
 ): Promise<"sent" | { skipped: string }> {
-  const ev = await loadEventContext(ctx.db, d.event_id);
+  const ev = await batch.event(d.event_id);
   if (!ev?.facts) return { skipped: "the event or its ticket is gone" };
-  const [user] = await findActorsByIds(ctx.db, [d.user_id]);
+  const user = await batch.user(d.user_id);
   if (!user?.isActive) return { skipped: "the recipient is deactivated" };
   if (!mayBeToldAbout(user, ev)) return { skipped: "the recipient may no longer see this ticket" };
   const lang = user.language as TLanguage;
   const link = `${ctx.config.publicUrl}/tickets/${ev.ticket.id}`;
   if (d.channel === "email") {
     if (!user.email) return { skipped: "the recipient has no e-mail address" };
-    const { from } = await resolveTransport(ctx);
+    const { from } = await batch.transport("all");
     const domain = messageIdDomain(from, ctx.config.publicUrl);
     const root = ticketRootMessageId(ctx.config.appSecret, domain, ev.ticket.id);
     const messageId = notificationMessageId(ctx.config.appSecret, domain, ev.ticket.id, ev.eventId, user.id);
-    const thread = await threadHeadersFor(ctx.db, ev.ticket.id, root);
-    const organisation = (await ctx.settings.get()).organisation_name;
+    const thread = await batch.thread(JSON.stringify([ev.ticket.id, root]));
+    const organisation = await batch.organisation("all");
     const mail = renderNotificationEmail(lang, ev.facts, { link, organisation });
     await sendMail(ctx, {
       to: user.email,

@@ -1,6 +1,7 @@
 import type { TLanguage } from "@helpdesk/contracts";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../../app-context.js";
+import { deleteInBatches, SWEEP_BATCH, yieldToOthers } from "../../platform/db/batches.js";
 import type { DbOrTx } from "../../platform/db/index.js";
 import {
   notificationDeliveries,
@@ -361,7 +362,13 @@ const CURSOR_KEY = "notifications.cursor";
  * past events older than five minutes, so a slow transaction that commits a lower id late is
  * still seen. It also re-queues deliveries whose job was lost.
  */
-export async function sweepNotifications(ctx: Pick<AppContext, "db" | "bus" | "jobs" | "logger">) {
+export async function sweepNotifications(
+  ctx: Pick<AppContext, "db" | "bus" | "jobs" | "logger">,
+  options: { maxEvents?: number; signal?: AbortSignal } = {},
+) {
+  // One run is bounded: a backlog (the queue was down for an hour) is worked off over several
+  // minutes' runs, each event in its own short transaction, instead of in one long stretch.
+  const maxEvents = options.maxEvents ?? 2000;
   const { rows: cur } = await ctx.db.execute<{ value: { event_id?: number } }>(
     sql`SELECT value FROM settings WHERE key = ${CURSOR_KEY}`,
   );
@@ -376,11 +383,13 @@ export async function sweepNotifications(ctx: Pick<AppContext, "db" | "bus" | "j
   let fannedOut = 0;
   let failedLowest: number | null = null;
   let after = cursor;
+  let seen = 0;
+  let stoppedEarly = false;
   for (;;) {
     const { rows } = await ctx.db.execute<{ id: number }>(sql`
       SELECT e.id::float8 AS id FROM ticket_events e
       WHERE e.id > ${after} AND NOT EXISTS (SELECT 1 FROM notification_fanouts f WHERE f.event_id = e.id)
-      ORDER BY e.id LIMIT 500`);
+      ORDER BY e.id LIMIT ${SWEEP_BATCH}`);
     for (const r of rows) {
       const id = Number(r.id);
       try {
@@ -390,18 +399,26 @@ export async function sweepNotifications(ctx: Pick<AppContext, "db" | "bus" | "j
         ctx.logger.warn({ err: error, eventId: id }, "fan-out failed; the next sweep retries");
       }
       after = id;
+      seen += 1;
+      if (seen >= maxEvents || options.signal?.aborted) {
+        stoppedEarly = true;
+        break;
+      }
+      await yieldToOthers();
     }
-    if (rows.length < 500) break;
+    if (stoppedEarly || rows.length < SWEEP_BATCH) break;
   }
   const { rows: old } = await ctx.db.execute<{ id: number | null }>(sql`
     SELECT max(id)::float8 AS id FROM ticket_events WHERE id > ${cursor} AND created_at < now() - interval '5 minutes'`);
   let next = Math.max(cursor, Number(old[0]?.id ?? cursor));
   if (failedLowest !== null) next = Math.min(next, failedLowest - 1);
+  // Events after the last one looked at wait for the next run: the cursor must not pass them.
+  if (stoppedEarly) next = Math.min(next, after);
   if (next !== cursor) {
     await ctx.db.execute(sql`
       INSERT INTO settings (key, value) VALUES (${CURSOR_KEY}, ${JSON.stringify({ event_id: next })}::jsonb)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`);
-    await ctx.db.execute(sql`DELETE FROM notification_fanouts WHERE event_id <= ${next}`);
+    await deleteInBatches(ctx.db, "notification_fanouts", sql`event_id <= ${next}`);
   }
   const stale = await ctx.db
     .select({ id: notificationDeliveries.id })

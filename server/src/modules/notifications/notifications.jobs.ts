@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { defineJob, type JobDefinition } from "../../platform/jobs.js";
 import type { Processor } from "../../platform/processors.js";
-import { deliverNotification, MAX_DELIVERY_ATTEMPTS } from "./notifications.deliver.js";
+import { deliverNotification, deliverNotifications, MAX_DELIVERY_ATTEMPTS } from "./notifications.deliver.js";
 import {
   DELIVER_JOB,
   FAN_OUT_JOB,
@@ -14,11 +14,16 @@ import {
 
 /** The notification jobs: fan-out per event, delivery per row, and the durable sweep. */
 export function createNotificationJobs(ctx: AppContext): JobDefinition[] {
+  // Fan-out is database work (one short transaction per event); delivery mostly waits for the
+  // mail server, so it gets every worker slot this process allows.
+  const slots = ctx.config.jobs.concurrency;
   return [
     defineJob({
       name: FAN_OUT_JOB,
       payload: z.object({ eventId: z.number().int().positive() }),
       retryLimit: 5,
+      batchSize: 20,
+      concurrency: Math.max(1, Math.ceil(slots / 2)),
       async handler({ eventId }) {
         const r = await fanOutEvent(ctx, eventId);
         ctx.logger.debug({ eventId, ...r }, "notifications fanned out");
@@ -28,8 +33,20 @@ export function createNotificationJobs(ctx: AppContext): JobDefinition[] {
       name: DELIVER_JOB,
       payload: z.object({ deliveryId: z.number().int().positive() }),
       retryLimit: MAX_DELIVERY_ATTEMPTS - 1,
+      batchSize: 20,
+      concurrency: slots,
       async handler({ deliveryId }) {
         await deliverNotification(ctx, deliveryId);
+      },
+      async batchHandler(jobs) {
+        const { retry } = await deliverNotifications(
+          ctx,
+          jobs.map((j) => j.data.deliveryId),
+        );
+        const failed = new Map<string, unknown>();
+        for (const j of jobs)
+          if (retry.has(j.data.deliveryId)) failed.set(j.id, retry.get(j.data.deliveryId));
+        return failed;
       },
     }),
     defineJob({
@@ -37,8 +54,8 @@ export function createNotificationJobs(ctx: AppContext): JobDefinition[] {
       payload: z.object({}).passthrough(),
       cron: "* * * * *",
       retryLimit: 1,
-      async handler() {
-        await sweepNotifications(ctx);
+      async handler(_data, job) {
+        await sweepNotifications(ctx, { signal: job.signal });
       },
     }),
   ];

@@ -98,6 +98,8 @@ export async function registerSystemRoutes(app: FastifyInstance, ctx: AppContext
         uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
         memory_rss_bytes: memory.rss,
         counts: counts.rows[0] ?? {},
+        // Background work per queue: what waits (queued or due for a retry), runs, failed for good.
+        queues: await ctx.jobs.depths(),
       };
     },
   );

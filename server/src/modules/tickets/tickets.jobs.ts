@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
+import { deleteInBatches } from "../../platform/db/batches.js";
 import { defineJob } from "../../platform/jobs.js";
 import { sweepArchivedTickets } from "./tickets.usecases.js";
 
@@ -15,7 +16,7 @@ export const createArchiveSweepJob = (ctx: Pick<AppContext, "db" | "settings" | 
       const { auto_hide_hours } = await ctx.settings.get();
       const archived = await sweepArchivedTickets(ctx.db, auto_hide_hours);
       // A retried create keeps its key for a day; older keys are no longer needed.
-      await ctx.db.execute(sql`DELETE FROM idempotency_keys WHERE created_at < now() - interval '1 day'`);
+      await deleteInBatches(ctx.db, "idempotency_keys", sql`created_at < now() - interval '1 day'`);
       ctx.logger.info({ archived, auto_hide_hours }, "archive sweep done");
     },
   });

@@ -6,6 +6,7 @@ import type {
   TUpdateTicketRequest,
 } from "@helpdesk/contracts";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { yieldToOthers } from "../../platform/db/batches.js";
 import type { Db, DbOrTx } from "../../platform/db/index.js";
 import {
   attachments,
@@ -481,6 +482,7 @@ export async function sweepArchivedTickets(db: Db, hours: number, batch = 500): 
     });
     total += n;
     if (n < batch) return total;
+    await yieldToOthers();
   }
 }
 

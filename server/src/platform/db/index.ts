@@ -1,13 +1,14 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { createPriorityGate } from "./priority.js";
 import * as schema from "./schema/index.js";
 
 export { schema };
@@ -136,18 +137,19 @@ export async function openDatabase(options: {
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   const client = await PGlite.create({ dataDir, extensions: { pg_trgm } });
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const gated = gatePglite(client);
+  const db = drizzlePglite({ client: gated as unknown as PGlite, schema }) as unknown as Db;
   return {
     kind: "pglite",
     db,
     executor: {
       async executeSql(text, values) {
         if (values && values.length > 0) {
-          const r = await client.query<Record<string, unknown>>(text, values);
+          const r = await gated.query<Record<string, unknown>>(text, values);
           return { rows: r.rows };
         }
         // pg-boss sends multi-statement scripts without parameters; exec runs them all.
-        const results = await client.exec(text);
+        const results = await gated.exec(text);
         return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
       },
     },
@@ -157,6 +159,22 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       await client.exec("ANALYZE");
     },
     close: () => client.close(),
+  };
+}
+
+/**
+ * PGlite runs one statement (or one transaction) at a time, first come first served. Every
+ * call goes through a priority gate: background work (jobs, pg-boss) waits while interactive
+ * requests use the connection and never has more than one call queued, so a request waits
+ * behind at most one short background statement. Queries inside a transaction go through the
+ * transaction's own object, not through the gate (which would deadlock).
+ */
+function gatePglite(client: PGlite) {
+  const gate = createPriorityGate();
+  return {
+    query: <T>(...args: Parameters<PGlite["query"]>) => gate.run(() => client.query<T>(...args)),
+    exec: (...args: Parameters<PGlite["exec"]>) => gate.run(() => client.exec(...args)),
+    transaction: <T>(fn: (tx: Transaction) => Promise<T>) => gate.run(() => client.transaction(fn)),
   };
 }
 
