@@ -1,4 +1,4 @@
-import type { TAccessChangedEvent, TRole } from "@helpdesk/contracts";
+import type { TAccessChangedEvent } from "@helpdesk/contracts";
 import type { FastifyRequest } from "fastify";
 import { sha256Hex } from "../../platform/crypto.js";
 import type { SqlExecutor } from "../../platform/db/index.js";
@@ -29,8 +29,6 @@ export type AuthGuard = {
   optional(request: FastifyRequest): Promise<TActor | null>;
   /** The actor, or 401. */
   require(request: FastifyRequest): Promise<TActor>;
-  /** The actor if their role is one of `roles`, otherwise 403. */
-  requireRole(request: FastifyRequest, ...roles: TRole[]): Promise<TActor>;
   /**
    * The actor if the policy `ability` allows them, otherwise 403 (`auth.forbidden` unless the
    * policy's refusal has its own code): `auth.requireAbility(req, canManageUsers)`.
@@ -135,11 +133,6 @@ export function createAuthGuard(deps: {
     forget(userId) {
       if (userId === undefined) return cache.clear();
       for (const [key, entry] of cache) if (entry.actor.id === userId) cache.delete(key);
-    },
-    async requireRole(request, ...roles) {
-      const actor = await require(request);
-      if (!roles.includes(actor.role)) throw createForbiddenError();
-      return actor;
     },
     async requireAbility(request, ability, code) {
       const actor = await require(request);

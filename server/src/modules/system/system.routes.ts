@@ -7,6 +7,7 @@ import { pingDatabase } from "../../platform/db/index.js";
 import { DATABASE_RETRY_AFTER_SECONDS } from "../../platform/db-availability-errors.js";
 import { AppError } from "../../platform/errors.js";
 import { metricsRegistry } from "../../platform/metrics.js";
+import { canViewSystemStatus } from "./system.policies.js";
 
 const startedAt = Date.now();
 const APP_VERSION = "0.1.0";
@@ -81,7 +82,7 @@ export async function registerSystemRoutes(app: FastifyInstance, ctx: AppContext
     "/api/system/status",
     { schema: { tags: ["system"], summary: "System status (admins)" } },
     async (req) => {
-      await ctx.auth.requireRole(req, "admin");
+      await ctx.auth.requireAbility(req, canViewSystemStatus);
       const counts = await ctx.db.execute<Record<string, number>>(sql`
       SELECT
         (SELECT count(*)::int FROM tickets) AS tickets,
