@@ -264,3 +264,36 @@ export const ZInboundMail = z.strictObject({
 });
 export type TInboundMail = z.infer<typeof ZInboundMail>;
 export const ZInboundPage = pageOf(ZInboundMail);
+
+// --- system ---------------------------------------------------------------------------------
+
+/** `GET /api/health/`: 200 when the database answers, 503 (with Retry-After) when it does not. */
+export const ZHealth = z.strictObject({
+  status: z.enum(["ok", "degraded"]),
+  database: z.enum(["ok", "down"]),
+  database_kind: z.enum(["pglite", "postgres"]),
+  uptime_seconds: z.number(),
+});
+export type THealth = z.infer<typeof ZHealth>;
+
+/** `GET /api/system/status/` (admins, seed S3). */
+export const ZSystemStatus = z.strictObject({
+  status: z.literal("ok"),
+  version: z.string(),
+  database: z.strictObject({ kind: z.enum(["pglite", "postgres"]), reachable: z.boolean() }),
+  realtime: z.strictObject({ bus: z.enum(["redis", "in-process"]) }),
+  services: z.array(z.string()),
+  uptime_seconds: z.number(),
+  memory_rss_bytes: z.number(),
+  counts: z.strictObject({
+    tickets: z.number(),
+    open_tickets: z.number(),
+    archived_tickets: z.number(),
+    active_users: z.number(),
+  }),
+  /** Background work per queue: waiting (or due for a retry), running, failed for good. */
+  queues: z.array(
+    z.strictObject({ name: z.string(), queued: z.number(), active: z.number(), failed: z.number() }),
+  ),
+});
+export type TSystemStatus = z.infer<typeof ZSystemStatus>;

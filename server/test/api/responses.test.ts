@@ -6,6 +6,7 @@ import {
   ZDeliveryPage,
   ZDepartment,
   ZExecutorPage,
+  ZHealth,
   ZInboundPage,
   ZLoginResponse,
   ZMailbox,
@@ -21,6 +22,7 @@ import {
   ZQueue,
   ZReadAllResponse,
   ZSmtpSettings,
+  ZSystemStatus,
   ZTestMailResult,
   ZTokenPair,
   ZUploadedAttachment,
@@ -420,16 +422,26 @@ describe("#responses e-mail admin", () => {
   });
 });
 
+describe("#responses system", () => {
+  it("health and the status page answer as their schemas say", async () => {
+    const health = expectAnswer(await s.inject({ method: "GET", url: "/api/health/" }), 200, ZHealth);
+    expect(health).toMatchObject({ status: "ok", database: "ok" });
+    const status = expectAnswer(
+      await s.inject({ method: "GET", url: "/api/system/status/", headers: admin }),
+      200,
+      ZSystemStatus,
+    );
+    expect(status.counts.active_users).toBeGreaterThan(0);
+  });
+});
+
 describe("#responses /api/docs", () => {
-  it("documents an answer of every route of these modules", async () => {
+  it("documents an answer of every route", async () => {
     const res = await s.inject({ method: "GET", url: "/api/docs/json" });
     expect(res.statusCode).toBe(200);
     const paths = res.json().paths as Record<string, Record<string, { responses?: Record<string, unknown> }>>;
-    const covered =
-      /^\/api\/(users|queues|categories|priorities|departments|settings|auth|api-token-auth|upload|attachments|notifications|push|admin\/email|admin\/notifications)\b|^\/api\/tickets\/\{id\}\/watch/;
     const undocumented: string[] = [];
     for (const [path, methods] of Object.entries(paths)) {
-      if (!covered.test(path)) continue;
       for (const [method, op] of Object.entries(methods)) {
         // Without a response schema fastify-swagger writes a bare "200: Default Response".
         const answers = Object.entries(op.responses ?? {}).filter(([code]) => /^2/.test(code));

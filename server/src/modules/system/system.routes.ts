@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { sql } from "drizzle-orm";
+import { ZHealth, ZSystemStatus } from "@helpdesk/contracts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppContext } from "../../app-context.js";
 import { pingDatabase } from "../../platform/db/index.js";
@@ -8,6 +8,7 @@ import { DATABASE_RETRY_AFTER_SECONDS } from "../../platform/db-availability-err
 import { AppError } from "../../platform/errors.js";
 import { metricsRegistry } from "../../platform/metrics.js";
 import { canViewSystemStatus } from "./system.policies.js";
+import { countForStatus } from "./system.repository.js";
 
 const startedAt = Date.now();
 const APP_VERSION = "0.1.0";
@@ -56,7 +57,13 @@ export async function startMetricsListener(options: { host: string; port: number
 export async function registerSystemRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get(
     "/api/health",
-    { schema: { tags: ["system"], summary: "Liveness and database reachability" } },
+    {
+      schema: {
+        tags: ["system"],
+        summary: "Liveness and database reachability",
+        response: { 200: ZHealth, 503: ZHealth },
+      },
+    },
     async (_req, reply) => {
       const database = await pingDatabase(ctx.database);
       // A load balancer retries after this; the API's own 503s say the same.
@@ -80,25 +87,19 @@ export async function registerSystemRoutes(app: FastifyInstance, ctx: AppContext
 
   app.get(
     "/api/system/status",
-    { schema: { tags: ["system"], summary: "System status (admins)" } },
+    { schema: { tags: ["system"], summary: "System status (admins)", response: { 200: ZSystemStatus } } },
     async (req) => {
       await ctx.auth.requireAbility(req, canViewSystemStatus);
-      const counts = await ctx.db.execute<Record<string, number>>(sql`
-      SELECT
-        (SELECT count(*)::int FROM tickets) AS tickets,
-        (SELECT count(*)::int FROM tickets WHERE status <> 'closed') AS open_tickets,
-        (SELECT count(*)::int FROM tickets WHERE archived_at IS NOT NULL) AS archived_tickets,
-        (SELECT count(*)::int FROM users WHERE is_active) AS active_users`);
       const memory = process.memoryUsage();
       return {
-        status: "ok",
+        status: "ok" as const,
         version: APP_VERSION,
         database: { kind: ctx.database.kind, reachable: await pingDatabase(ctx.database) },
         realtime: { bus: ctx.config.redisUrl ? "redis" : "in-process" },
         services: ctx.config.services,
         uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
         memory_rss_bytes: memory.rss,
-        counts: counts.rows[0] ?? {},
+        counts: await countForStatus(ctx.db),
         // Background work per queue: what waits (queued or due for a retry), runs, failed for good.
         queues: await ctx.jobs.depths(),
       };

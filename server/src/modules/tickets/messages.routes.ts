@@ -6,6 +6,7 @@ import {
   ZCreateMessageRequest,
   ZMessage,
   ZMessagePage,
+  ZNoContent,
   ZPatchMessageRequest,
   ZUpdateMessageRequest,
 } from "@helpdesk/contracts";
@@ -170,12 +171,12 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
 
     app.delete(
       `/api/${kind}/:id`,
-      { schema: { tags: [kind], params: ZMessageIdParams } },
+      { schema: { tags: [kind], params: ZMessageIdParams, response: { 204: ZNoContent } } },
       async (req, reply) => {
         const actor = await requireActor(req);
         const m = await findOne(actor, req.params.id);
         await deleteMessage(ctx, actor, m, isInternal);
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
   }

@@ -4,6 +4,7 @@ import {
   ZCreateTicketRequest,
   ZExecuteTicketRequest,
   ZMessagePage,
+  ZNoContent,
   ZTicketHistoryEvent,
   ZTicketListQuery,
   ZUpdateTicketRequest,
@@ -186,12 +187,12 @@ export async function registerTicketRoutes(root: FastifyInstance, ctx: AppContex
 
   app.delete(
     "/api/tickets/:id",
-    { schema: { tags: ["tickets"], params: ZTicketIdParams } },
+    { schema: { tags: ["tickets"], params: ZTicketIdParams, response: { 204: ZNoContent } } },
     async (req, reply) => {
       const actor = await auth.require(req);
       await loadVisibleTicket(db, actor, req.params.id);
       await deleteTicket(ctx, actor, req.params.id);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
