@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { INT4_MAX, isStorableText, ZBigId, ZCreateTicketRequest, ZId, ZTicketListQuery } from "./schemas.js";
+import {
+  INT4_MAX,
+  isStorableText,
+  toStorableText,
+  ZBigId,
+  ZCreateTicketRequest,
+  ZId,
+  ZTicketListQuery,
+} from "./schemas.js";
 
 describe("text PostgreSQL can store", () => {
   it("refuses NUL and unpaired surrogates, and keeps every other character", () => {
@@ -52,5 +60,14 @@ describe("ids", () => {
     ]) {
       expect(ZId.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
     }
+  });
+});
+
+describe("toStorableText", () => {
+  it("drops NULs and replaces unpaired surrogates, keeping pairs and everything else", () => {
+    expect(toStorableText("a\u0000b")).toBe("ab");
+    expect(toStorableText("x\ud800y\udc00z")).toBe("x\ufffdy\ufffdz");
+    expect(toStorableText("ok 😀 ок")).toBe("ok 😀 ок");
+    expect(isStorableText(toStorableText("\u0000\ud83d"))).toBe(true);
   });
 });

@@ -10,6 +10,15 @@ export const isStorableText = (value: string): boolean =>
   !value.includes("\u0000") && !UNPAIRED_SURROGATE.test(value);
 
 /**
+ * The same text made storable, for input that must not be refused (an inbound e-mail): NULs
+ * are dropped and unpaired surrogates become U+FFFD.
+ */
+export const toStorableText = (value: string): string =>
+  isStorableText(value)
+    ? value
+    : value.replaceAll("\u0000", "").replace(new RegExp(UNPAIRED_SURROGATE.source, "g"), "\ufffd");
+
+/**
  * A string PostgreSQL can store: the base of every text input (bodies, query strings, form
  * fields). Refused text is a 400 `validation.invalid` naming the field.
  */

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { LIMITS } from "@helpdesk/contracts";
+import { LIMITS, toStorableText } from "@helpdesk/contracts";
 import { and, eq, or } from "drizzle-orm";
 import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
 import type { AppContext } from "../../app-context.js";
@@ -77,7 +77,10 @@ export function detectAutomatedMail(
 
 const firstAddress = (a: AddressObject | AddressObject[] | undefined) => {
   const v = (Array.isArray(a) ? a[0] : a)?.value[0];
-  return v?.address ? { address: v.address.toLowerCase().trim(), name: (v.name ?? "").trim() } : null;
+  // Header text is the sender's: NUL or broken UTF-16 in it must not stop the mail.
+  return v?.address
+    ? { address: toStorableText(v.address).toLowerCase().trim(), name: toStorableText(v.name ?? "").trim() }
+    : null;
 };
 
 async function loadActor(tx: DbOrTx, userId: number): Promise<TActor | null> {
@@ -194,7 +197,9 @@ export async function ingestRawEmail(
 
   if (!parsed) return record("rejected", `unparseable MIME: ${parseError ?? "unknown"}`.slice(0, 500));
   const from = firstAddress(parsed.from) ?? firstAddress(parsed.replyTo);
-  const subject = (parsed.subject ?? "").replace(/\s+/g, " ").trim();
+  const subject = toStorableText(parsed.subject ?? "")
+    .replace(/\s+/g, " ")
+    .trim();
   const base = { fromAddress: from?.address ?? null, subject: subject.slice(0, 500) };
   const automated = detectAutomatedMail(parsed, from?.address ?? null, options.ownAddresses ?? []);
   if (automated) return record("ignored", automated, base);
@@ -207,7 +212,7 @@ export async function ingestRawEmail(
   try {
     stored.push(await storeBytes(ctx, raw, `original-${target.uid}.eml`, "message/rfc822"));
     for (const a of parsed.attachments) {
-      const filename = sanitizeFilename(a.filename ?? `attachment-${stored.length}`);
+      const filename = sanitizeFilename(toStorableText(a.filename ?? `attachment-${stored.length}`));
       const size = a.content?.length ?? a.size ?? 0;
       if (size > LIMITS.uploadMaxBytes) {
         rejectedAttachments.push({ filename, size, reason: `larger than ${LIMITS.uploadMaxBytes} bytes` });
@@ -231,7 +236,7 @@ export async function ingestRawEmail(
   }
 
   const references = [...parseMessageIds(parsed.inReplyTo), ...parseMessageIds(parsed.references)];
-  const rawText = parsed.text ?? "";
+  const rawText = toStorableText(parsed.text ?? "");
   const defaultLanguage = (await ctx.settings.get()).default_language;
   const catalog = await ctx.catalog.get();
   let result: TIngestResult;

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { toStorableText } from "@helpdesk/contracts";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/index.js";
 import { emailThreads } from "../../platform/db/schema/index.js";
@@ -32,6 +33,7 @@ export const notificationMessageId = (
 /** Normalises a Message-ID to `<local@domain>` form, or null when it is not one. */
 export function normaliseMessageId(raw: string | undefined | null): string | null {
   if (!raw) return null;
+  raw = toStorableText(raw);
   const m = /<([^<>\s]+)>/.exec(raw) ?? /^\s*([^<>\s]+@[^<>\s]+)\s*$/.exec(raw);
   if (!m?.[1]) return null;
   return `<${m[1]}>`.slice(0, 500);
@@ -41,7 +43,8 @@ export function normaliseMessageId(raw: string | undefined | null): string | nul
 export function parseMessageIds(raw: string | string[] | undefined | null): string[] {
   const values = Array.isArray(raw) ? raw : raw ? [raw] : [];
   const out: string[] = [];
-  for (const v of values) {
+  for (const value of values) {
+    const v = toStorableText(value);
     for (const m of v.matchAll(/<([^<>\s]+)>/g)) out.push(`<${m[1]}>`.slice(0, 500));
     if (!v.includes("<"))
       for (const w of v.split(/\s+/)) if (w.includes("@")) out.push(`<${w}>`.slice(0, 500));
