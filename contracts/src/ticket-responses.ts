@@ -81,6 +81,19 @@ export const ZMessage = z.object({
   updated_at: z.string(),
   attachments: z.array(ZAttachment),
   abilities: z.object({ can_edit: z.boolean(), can_delete: z.boolean() }),
+  /**
+   * Staff only: how a reply went back to the customer on their channel (e-mail, Telegram…);
+   * null when it did not need to (filed on the web) and for requesters.
+   */
+  delivery: z
+    .object({
+      channel: z.string(),
+      state: z.enum(["queued", "sent", "retrying", "failed"]),
+      attempts: z.number(),
+      last_error: z.string().nullable(),
+      sent_at: z.string().nullable(),
+    })
+    .nullable(),
 });
 export type TMessage = z.infer<typeof ZMessage>;
 

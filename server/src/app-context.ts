@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { ChannelRegistry } from "./channels/channel-registry.js";
 import type { AuthGuard } from "./modules/auth/auth.guard.js";
 import type { SignInThrottle } from "./modules/auth/auth.throttle.js";
 import type { TokenService } from "./modules/auth/auth.tokens.js";
@@ -20,6 +21,8 @@ export type AppContext = {
   bus: EventBus;
   /** What reacts to committed events: real time, notifications, caches (see platform/processors). */
   processors: ProcessorRegistry;
+  /** The channel drivers (e-mail, and the channels after it), by name. */
+  channels: ChannelRegistry;
   storage: FileStorage;
   jobs: JobRunner;
   tokens: TokenService;

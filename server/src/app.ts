@@ -11,6 +11,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
 import { type Logger, pino } from "pino";
 import type { AppContext } from "./app-context.js";
+import type { ChannelDriver } from "./channels/channel-driver.js";
+import { createChannelRegistry } from "./channels/channel-registry.js";
+import { emailDriver } from "./channels/email/email.driver.js";
 import { closeTransports } from "./channels/email/email.mailer.js";
 import { registerEmailAdminRoutes } from "./channels/email/email.routes.js";
 import { ensureEnvMailbox, startImapWorker } from "./channels/email/imap.worker.js";
@@ -25,6 +28,11 @@ import { registerCatalogRoutes } from "./modules/catalog/catalog.routes.js";
 import { seedReferenceData } from "./modules/catalog/catalog.seed.js";
 import { createSettingsService } from "./modules/catalog/settings.service.js";
 import { registerContactRoutes } from "./modules/contacts/contacts.routes.js";
+import {
+  createConversationJobs,
+  createConversationsProcessor,
+} from "./modules/conversations/conversations.outbound.js";
+import { registerConversationRoutes } from "./modules/conversations/conversations.routes.js";
 import {
   createNotificationJobs,
   createNotificationProcessor,
@@ -64,7 +72,13 @@ export type TServer = { app: FastifyInstance; ctx: AppContext; close(): Promise<
  */
 export async function createServer(
   config: TConfig,
-  options: { logger?: Logger; database?: Database; jobs?: "pg-boss" | "inline" } = {},
+  options: {
+    logger?: Logger;
+    database?: Database;
+    jobs?: "pg-boss" | "inline";
+    /** Channel drivers besides the built-in ones (tests bring an in-tree test driver). */
+    drivers?: ChannelDriver[];
+  } = {},
 ): Promise<TServer> {
   const logger =
     options.logger ??
@@ -90,6 +104,7 @@ export async function createServer(
     db: database.db,
     bus,
     processors: createProcessorRegistry(bus, logger),
+    channels: createChannelRegistry([emailDriver, ...(options.drivers ?? [])]),
     storage: await createLocalStorage(config.dataDir),
     jobs: undefined as unknown as JobRunner,
     tokens,
@@ -130,6 +145,7 @@ export async function createServer(
     createThrottleCleanupJob(ctx),
     createAnalyzeJob(ctx),
     ...createNotificationJobs(ctx),
+    ...createConversationJobs(ctx),
   ];
   ctx.jobs =
     options.jobs === "inline"
@@ -145,6 +161,7 @@ export async function createServer(
   setQueueDepthReader(() => ctx.jobs.depths());
 
   ctx.processors.register(createNotificationProcessor(ctx));
+  ctx.processors.register(createConversationsProcessor(ctx));
   await ensureEnvMailbox(ctx);
   // Inbound mail is read by worker processes only; tests start the reader themselves.
   const imapWorker =
@@ -297,6 +314,7 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
     await registerCatalogRoutes(scope, ctx);
     await registerTicketRoutes(scope, ctx);
     await registerMessageRoutes(scope, ctx);
+    await registerConversationRoutes(scope, ctx);
     await registerAttachmentRoutes(scope, ctx);
     await registerRealtimeRoutes(scope, ctx);
     await registerNotificationRoutes(scope, ctx);

@@ -7,6 +7,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fas
 import pg from "pg";
 import { type Logger, pino } from "pino";
 import { createServer, type TServer } from "../src/app.js";
+import type { ChannelDriver } from "../src/channels/channel-driver.js";
 import { loadConfig, type TConfig } from "../src/platform/config.js";
 import { openDatabase } from "../src/platform/db/index.js";
 
@@ -44,7 +45,12 @@ export type TTestServer = TServer & {
  * database created for the file and dropped after. Jobs run inline unless `jobs: "pg-boss"`.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; jobs?: "inline" | "pg-boss"; logger?: Logger } = {},
+  options: {
+    env?: Record<string, string>;
+    jobs?: "inline" | "pg-boss";
+    logger?: Logger;
+    drivers?: ChannelDriver[];
+  } = {},
 ): Promise<TTestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "helpdesk-test-"));
   let databaseUrl: string | undefined;
@@ -80,6 +86,7 @@ export async function startTestServer(
     logger: options.logger ?? pino({ level: "silent" }),
     database,
     jobs: options.jobs ?? "inline",
+    drivers: options.drivers,
   });
   let counter = 0;
   const t: TTestServer = {

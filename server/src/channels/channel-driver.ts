@@ -10,6 +10,14 @@ export type TChannelAccount<TConfig = unknown> = {
   config: TConfig;
 };
 
+/** A staff reply going back to the customer through a thread binding. */
+export type TOutboundReply = {
+  binding: { id: number; channel: string; accountId: number | null; externalThreadId: string };
+  contact: { id: number; name: string; email: string | null; language: "ru" | "en" };
+  ticket: { id: number; title: string };
+  message: { id: number; text: string; authorName: string };
+};
+
 /** What a receiver may tell the runtime while it runs. */
 export type TReceiverControl = {
   /** Aborted when the receiver must stop: account disabled or changed, lease lost, shutdown. */
@@ -36,6 +44,12 @@ export type ChannelDriver<TConfig = unknown> = {
    * is recorded as the account's last error and the receiver is restarted with backoff.
    */
   receive?(ctx: AppContext, account: TChannelAccount<TConfig>, control: TReceiverControl): Promise<void>;
+  /**
+   * Sends a staff reply to the customer (the binding says where). Throws when it could not:
+   * the conversation retries with backoff and shows the error; nothing is dropped silently.
+   * Returns the channel's id of what it sent.
+   */
+  sendReply?(ctx: AppContext, reply: TOutboundReply): Promise<{ externalId?: string }>;
   /** HTTP routes of the channel (a webhook, the widget's socket), registered at start. */
   routes?(app: FastifyInstance, ctx: AppContext): Promise<void>;
   /** Checks that the account can connect with its config (the admin's "test" button). */

@@ -104,6 +104,12 @@ export async function startJobRunner(options: {
   const maxConcurrency = Math.max(1, options.maxConcurrency ?? 4);
 
   const stopSignal = new AbortController();
+  /** A job's outcome could not be written: expected while the database is down (it is retried). */
+  const logOutcomeError = (error: unknown, fields: Record<string, unknown>, message: string) => {
+    if (isDatabaseUnavailableError(error))
+      logger.warn({ err: error, ...fields }, `${message}: database unavailable`);
+    else logger.error({ err: error, ...fields }, message);
+  };
 
   /** Runs a handler; "rejected" payloads are completed (they would never succeed). */
   const runHandler = async (def: JobDefinition, data: unknown, id: string): Promise<"ok" | "rejected"> => {
@@ -156,7 +162,7 @@ export async function startJobRunner(options: {
   const failJob = (name: string, id: string, error: unknown) =>
     boss
       .fail(name, id, { message: error instanceof Error ? error.message : String(error) })
-      .catch((e: unknown) => logger.error({ err: e, job: name, id }, "could not fail a job"));
+      .catch((e: unknown) => logOutcomeError(e, { job: name, id }, "could not fail a job"));
 
   /** The batch handler's way; false when it threw and the jobs must run one by one. */
   const tryBatchHandler = async (def: JobDefinition, jobs: PgBoss.Job<unknown>[], done: string[]) => {
@@ -208,7 +214,7 @@ export async function startJobRunner(options: {
       if (done.length > 0)
         await boss
           .complete(def.name, done)
-          .catch((e: unknown) => logger.error({ err: e, job: def.name }, "could not complete jobs"));
+          .catch((e: unknown) => logOutcomeError(e, { job: def.name }, "could not complete jobs"));
       return;
     }
     for (const job of jobs) {
@@ -227,7 +233,7 @@ export async function startJobRunner(options: {
     if (done.length > 0) {
       await boss
         .complete(def.name, done)
-        .catch((e: unknown) => logger.error({ err: e, job: def.name }, "could not complete jobs"));
+        .catch((e: unknown) => logOutcomeError(e, { job: def.name }, "could not complete jobs"));
     }
     if (active.size > 0 && stopping) {
       const left = jobs.filter((j) => active.has(j.id)).map((j) => j.id);

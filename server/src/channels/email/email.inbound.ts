@@ -9,6 +9,7 @@ import { sanitizeFilename } from "../../modules/attachments/attachments.usecases
 import type { TActor } from "../../modules/auth/auth.actor.js";
 import { findActorsByIds } from "../../modules/auth/auth.repository.js";
 import { resolveContact } from "../../modules/contacts/contacts.usecases.js";
+import { upsertBinding } from "../../modules/conversations/conversations.repository.js";
 import { canViewTicket } from "../../modules/tickets/tickets.policies.js";
 import { addMessage, createTicket } from "../../modules/tickets/tickets.usecases.js";
 import type { DbOrTx } from "../../platform/db/index.js";
@@ -328,6 +329,16 @@ export async function ingestRawEmail(
           })
           .where(eq(inboundEmails.id, row.id));
         await rememberMessageIds(tx, ticketId, [messageId], "in");
+        // The requester wrote by mail: staff replies go back to them by mail.
+        if (actor.id === target2.requesterId) {
+          await upsertBinding(tx, {
+            ticketId,
+            channel: "email",
+            accountId: null,
+            externalThreadId: from.address,
+            contactUserId: actor.id,
+          });
+        }
         return { status: "reply", ticketId } as TIngestResult;
       }
       const description =
@@ -354,6 +365,13 @@ export async function ingestRawEmail(
         .set({ status: "ticket", ticketId: newId, rawAttachmentId: stored[0]?.id ?? null })
         .where(eq(inboundEmails.id, row.id));
       await rememberMessageIds(tx, newId, [messageId], "in");
+      await upsertBinding(tx, {
+        ticketId: newId,
+        channel: "email",
+        accountId: null,
+        externalThreadId: from.address,
+        contactUserId: actor.id,
+      });
       return { status: "ticket", ticketId: newId } as TIngestResult;
     });
   } catch (error) {

@@ -91,3 +91,44 @@ export function renderTestEmail(
       : "If you can read this, outgoing e-mail is configured correctly.";
   return { subject, text, html: `<p>${escapeHtml(text)}</p>` };
 }
+
+const REPLY_T = {
+  ru: {
+    wrote: "пишет",
+    footer: "Чтобы ответить, просто ответьте на это письмо; номер заявки в теме.",
+    open: "Заявка в личном кабинете",
+  },
+  en: {
+    wrote: "wrote",
+    footer: "To answer, just reply to this e-mail; the ticket number is in the subject.",
+    open: "The ticket online",
+  },
+} as const;
+
+/**
+ * A staff reply as the customer receives it by mail: the message itself (not a notification
+ * about it), in the ticket's thread, with the ticket number in the subject so answers thread.
+ */
+export function renderReplyEmail(
+  lang: TLanguage,
+  reply: { ticketId: number; ticketTitle: string; authorName: string; text: string },
+  opts: { link: string; organisation: string },
+): { subject: string; text: string; html: string } {
+  const t = REPLY_T[lang];
+  const subject = `Re: [#${reply.ticketId}] ${reply.ticketTitle}`.replace(/[\r\n]+/g, " ").slice(0, 250);
+  const text = [
+    `${reply.authorName} (${opts.organisation}) ${t.wrote}:`,
+    "",
+    reply.text,
+    "",
+    "-- ",
+    `${t.footer}`,
+    `${t.open}: ${opts.link}`,
+  ].join("\n");
+  const html = [
+    `<p style="margin:0 0 12px;color:#555">${escapeHtml(reply.authorName)} (${escapeHtml(opts.organisation)}) ${t.wrote}:</p>`,
+    `<div style="white-space:pre-wrap;margin:0 0 16px">${escapeHtml(reply.text)}</div>`,
+    `<p style="margin:0;color:#888;font-size:12px">${escapeHtml(t.footer)} <a href="${escapeHtml(opts.link)}">${escapeHtml(t.open)}</a></p>`,
+  ].join("\n");
+  return { subject, text, html };
+}

@@ -21,6 +21,10 @@ const tag = (secret: string, s: string) => createHmac("sha256", secret).update(s
 export const ticketRootMessageId = (secret: string, domain: string, ticketId: number): string =>
   `<ticket-${ticketId}.${tag(secret, `root:${ticketId}`)}@${domain}>`;
 
+/** Stable per staff reply: a retried send carries the same Message-ID. */
+export const replyMessageId = (secret: string, domain: string, ticketId: number, messageId: number): string =>
+  `<ticket-${ticketId}-reply-${messageId}.${tag(secret, `r:${messageId}`)}@${domain}>`;
+
 /** Stable per notification (event × recipient): a retried send carries the same Message-ID. */
 export const notificationMessageId = (
   secret: string,

@@ -109,6 +109,9 @@ export async function moveContactData(tx: DbOrTx, sourceId: number, targetId: nu
     ON CONFLICT DO NOTHING`);
   await tx.execute(sql`DELETE FROM ticket_watchers WHERE user_id = ${sourceId}`);
   await tx.execute(sql`UPDATE notifications SET user_id = ${targetId} WHERE user_id = ${sourceId}`);
+  await tx.execute(
+    sql`UPDATE thread_bindings SET contact_user_id = ${targetId} WHERE contact_user_id = ${sourceId}`,
+  );
   const identities = await count(
     sql`UPDATE contact_identities SET user_id = ${targetId} WHERE user_id = ${sourceId} RETURNING id`,
   );

@@ -17,6 +17,7 @@ import {
 } from "../../platform/db/schema/index.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { findActorsByIds } from "../auth/auth.repository.js";
+import { hasBinding } from "../conversations/conversations.repository.js";
 import { canSeeInternalNotes, canViewTicket, type TTicketAccess } from "../tickets/tickets.policies.js";
 import {
   resolvePreferences,
@@ -267,11 +268,14 @@ export async function fanOutEvent(
       kind: string;
       ticketId: number;
     }[] = [];
+    // A staff reply on a ticket that came in on a channel reaches its requester there as the
+    // reply itself (conversations); an e-mail notification about it would say it twice.
+    const repliedOnChannel = kind === "new_message" && (await hasBinding(tx, ev.ticket.id));
     for (const p of people) {
       const prefs = resolvePreferences((p.preferences as { notifications?: unknown } | null)?.notifications)
         .events[kind];
       if (prefs.in_app) rows.push({ eventId, userId: p.id, channel: "in_app", kind, ticketId: ev.ticket.id });
-      if (prefs.email && p.email)
+      if (prefs.email && p.email && !(repliedOnChannel && p.id === ev.ticket.requesterId))
         rows.push({ eventId, userId: p.id, channel: "email", kind, ticketId: ev.ticket.id });
       if (prefs.web_push && withPush.has(p.id))
         rows.push({ eventId, userId: p.id, channel: "web_push", kind, ticketId: ev.ticket.id });

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/index.js";
 import { attachments, ticketEvents, ticketMessages, users } from "../../platform/db/schema/index.js";
 import type { TActor } from "../auth/auth.actor.js";
+import { findDeliveries, type TOutbound } from "../conversations/conversations.repository.js";
 import { canSeeInternalNotes, messageAbilities } from "./tickets.policies.js";
 import { presentAttachment, presentIso } from "./tickets.presenter.js";
 
@@ -47,6 +48,13 @@ export async function listTicketMessages(
               rows.map((r) => r.id),
             ),
           );
+  // Staff see how each reply went back to the customer.
+  const deliveries = canSeeInternalNotes(actor)
+    ? await findDeliveries(
+        db,
+        rows.map((r) => r.id),
+      )
+    : new Map();
   return rows.map((r) => ({
     id: r.id,
     ticket_id: r.ticketId,
@@ -58,6 +66,7 @@ export async function listTicketMessages(
     updated_at: presentIso(r.updatedAt),
     attachments: files.filter((f) => f.messageId === r.id).map(presentAttachment),
     abilities: messageAbilities(actor, { author: { id: r.authorId } }),
+    delivery: presentDelivery(deliveries.get(r.id)),
   }));
 }
 export type TMessageJson = Awaited<ReturnType<typeof listTicketMessages>>[number];
@@ -80,6 +89,13 @@ export async function listTicketHistory(db: DbOrTx, actor: TActor, ticketId: num
     .where(and(...where))
     .orderBy(asc(ticketEvents.id))
     .limit(2000);
+  // Staff see how each reply went back to the customer.
+  const deliveries = canSeeInternalNotes(actor)
+    ? await findDeliveries(
+        db,
+        rows.map((r) => r.id),
+      )
+    : new Map();
   return rows.map((r) => ({
     id: r.id,
     type: r.type,
@@ -88,3 +104,14 @@ export async function listTicketHistory(db: DbOrTx, actor: TActor, ticketId: num
     created_at: presentIso(r.createdAt),
   }));
 }
+
+const presentDelivery = (d: TOutbound | undefined) =>
+  d
+    ? {
+        channel: d.channel,
+        state: d.state,
+        attempts: d.attempts,
+        last_error: d.lastError,
+        sent_at: presentIso(d.sentAt),
+      }
+    : null;

@@ -46,11 +46,32 @@ export function useTicket(id: number) {
   });
 }
 
+/** A reply still on its way to the customer's channel is looked at again until it settles. */
+const PENDING_DELIVERY_POLL_MS = 5000;
+
 export function useTicketMessages(id: number) {
   return useQuery({
     queryKey: messagesKey(id),
     queryFn: () => api.get<Page<TicketMessage>>(`/api/tickets/${id}/messages/`),
     select: (page) => page.results,
+    refetchInterval: (query) =>
+      query.state.data?.results.some(
+        (m) => m.delivery?.state === "queued" || m.delivery?.state === "retrying",
+      )
+        ? PENDING_DELIVERY_POLL_MS
+        : false,
+  });
+}
+
+/** Staff: send a reply that did not reach the customer again. */
+export function useRetryDelivery() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ messageId }: { messageId: number; ticketId: number }) =>
+      api.post<TicketMessage>(`/api/messages/${messageId}/retry-delivery/`, {}),
+    onSuccess: (_message, { ticketId }) => {
+      void queryClient.invalidateQueries({ queryKey: messagesKey(ticketId) });
+    },
   });
 }
 

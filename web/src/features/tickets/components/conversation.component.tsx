@@ -1,11 +1,62 @@
-import { Badge, Group, Paper, Skeleton, Stack, Text } from "@mantine/core";
-import { IconLock } from "@tabler/icons-react";
+import { Badge, Button, Group, Paper, Skeleton, Stack, Text } from "@mantine/core";
+import { IconAlertTriangle, IconCheck, IconLock, IconRefresh } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import type { TicketMessage } from "../../../shared/api/types";
 import { ErrorAlert } from "../../../shared/components/error-alert.component";
 import { formatDateTime } from "../../../shared/format";
+import { useNotify } from "../../../shared/hooks/use-notify";
 import { AttachmentList } from "../../attachments/components/attachment-list.component";
-import { useTicketMessages } from "../api";
+import { useRetryDelivery, useTicketMessages } from "../api";
+
+/** Staff see whether a reply reached the customer on their channel, and can send it again. */
+function DeliveryLine({ message }: { message: TicketMessage }) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const retry = useRetryDelivery();
+  const delivery = message.delivery;
+  if (!delivery) return null;
+  const channel = t(`tickets.delivery.channels.${delivery.channel}`, { defaultValue: delivery.channel });
+  const error = delivery.last_error ?? "";
+  if (delivery.state === "sent") {
+    return (
+      <Group gap={4} mt={6}>
+        <IconCheck size={14} color="var(--mantine-color-green-filled)" aria-hidden />
+        <Text size="xs" c="dimmed">
+          {t("tickets.delivery.sent", { channel })}
+        </Text>
+      </Group>
+    );
+  }
+  if (delivery.state === "queued") {
+    return (
+      <Text size="xs" c="dimmed" mt={6}>
+        {t("tickets.delivery.sending", { channel })}
+      </Text>
+    );
+  }
+  return (
+    <Group gap="xs" mt={6} wrap="wrap" role="status">
+      <IconAlertTriangle size={14} color="var(--mantine-color-red-filled)" aria-hidden />
+      <Text size="xs" c={delivery.state === "failed" ? "red" : "orange"} style={{ overflowWrap: "anywhere" }}>
+        {t(`tickets.delivery.${delivery.state}`, { channel, error })}
+      </Text>
+      <Button
+        size="compact-xs"
+        variant="light"
+        leftSection={<IconRefresh size={12} />}
+        loading={retry.isPending}
+        onClick={() =>
+          retry.mutate(
+            { messageId: message.id, ticketId: message.ticket_id },
+            { onSuccess: () => notify.success(t("tickets.delivery.retried")), onError: notify.error },
+          )
+        }
+      >
+        {t("tickets.delivery.retry")}
+      </Button>
+    </Group>
+  );
+}
 
 function MessageItem({ message, language }: { message: TicketMessage; language: string }) {
   const { t } = useTranslation();
@@ -43,6 +94,7 @@ function MessageItem({ message, language }: { message: TicketMessage; language: 
         {message.text}
       </Text>
       <AttachmentList attachments={message.attachments} />
+      <DeliveryLine message={message} />
     </Paper>
   );
 }

@@ -1,0 +1,140 @@
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import type { DbOrTx } from "../../platform/db/index.js";
+import {
+  outboundMessages,
+  threadBindings,
+  ticketMessages,
+  tickets,
+  users,
+} from "../../platform/db/schema/index.js";
+
+export type TBinding = typeof threadBindings.$inferSelect;
+export type TOutbound = typeof outboundMessages.$inferSelect;
+
+/** Records (or refreshes) where the customer wrote from: replies go back the way they came. */
+export async function upsertBinding(
+  tx: DbOrTx,
+  b: {
+    ticketId: number;
+    channel: string;
+    accountId: number | null;
+    externalThreadId: string;
+    contactUserId: number;
+  },
+): Promise<void> {
+  await tx.execute(sql`
+    INSERT INTO thread_bindings (ticket_id, channel, account_id, external_thread_id, contact_user_id)
+    VALUES (${b.ticketId}, ${b.channel}, ${b.accountId}, ${b.externalThreadId}, ${b.contactUserId})
+    ON CONFLICT (ticket_id, channel, coalesce(account_id, 0), external_thread_id)
+    DO UPDATE SET last_inbound_at = now(), contact_user_id = excluded.contact_user_id`);
+}
+
+/** The binding a reply goes through: the one the customer used last. */
+export async function findReplyBinding(db: DbOrTx, ticketId: number): Promise<TBinding | undefined> {
+  const [row] = await db
+    .select()
+    .from(threadBindings)
+    .where(eq(threadBindings.ticketId, ticketId))
+    .orderBy(desc(threadBindings.lastInboundAt), desc(threadBindings.id))
+    .limit(1);
+  return row;
+}
+
+export async function hasBinding(db: DbOrTx, ticketId: number): Promise<boolean> {
+  const [row] = await db
+    .select({ id: threadBindings.id })
+    .from(threadBindings)
+    .where(eq(threadBindings.ticketId, ticketId))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** What a reply needs: the message, its ticket and author. */
+export async function findReplyFacts(db: DbOrTx, messageId: number) {
+  const [row] = await db
+    .select({
+      id: ticketMessages.id,
+      text: ticketMessages.body,
+      isInternal: ticketMessages.isInternal,
+      ticketId: tickets.id,
+      ticketTitle: tickets.title,
+      authorName: users.name,
+    })
+    .from(ticketMessages)
+    .innerJoin(tickets, eq(tickets.id, ticketMessages.ticketId))
+    .innerJoin(users, eq(users.id, ticketMessages.authorId))
+    .where(eq(ticketMessages.id, messageId));
+  return row;
+}
+
+export async function findContact(db: DbOrTx, userId: number) {
+  const [row] = await db
+    .select({ id: users.id, name: users.name, email: users.email, language: users.language })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row;
+}
+
+/** The outbound row of a message through a binding, created queued on first sight. */
+export async function ensureOutbound(db: DbOrTx, messageId: number, binding: TBinding): Promise<TOutbound> {
+  await db
+    .insert(outboundMessages)
+    .values({ messageId, bindingId: binding.id, channel: binding.channel })
+    .onConflictDoNothing();
+  const [row] = await db
+    .select()
+    .from(outboundMessages)
+    .where(and(eq(outboundMessages.messageId, messageId), eq(outboundMessages.bindingId, binding.id)));
+  return row!;
+}
+
+export async function markSent(db: DbOrTx, id: number, externalId: string | undefined) {
+  await db
+    .update(outboundMessages)
+    .set({
+      state: "sent",
+      attempts: sql`${outboundMessages.attempts} + 1`,
+      externalId: externalId ?? null,
+      lastError: null,
+      sentAt: new Date(),
+      updatedAt: new Date(),
+    })
+    .where(eq(outboundMessages.id, id));
+}
+
+/** One failed attempt; returns how many there have been. */
+export async function markAttemptFailed(db: DbOrTx, id: number, error: string, final: boolean) {
+  const [row] = await db
+    .update(outboundMessages)
+    .set({
+      state: final ? "failed" : "retrying",
+      attempts: sql`${outboundMessages.attempts} + 1`,
+      lastError: error.slice(0, 2000),
+      updatedAt: new Date(),
+    })
+    .where(eq(outboundMessages.id, id))
+    .returning({ attempts: outboundMessages.attempts });
+  return row?.attempts ?? 0;
+}
+
+/** Staff asked to try again: a fresh round of attempts. */
+export async function requeueOutbound(db: DbOrTx, messageId: number): Promise<TOutbound[]> {
+  return db
+    .update(outboundMessages)
+    .set({ state: "queued", attempts: 0, updatedAt: new Date() })
+    .where(
+      and(eq(outboundMessages.messageId, messageId), inArray(outboundMessages.state, ["failed", "retrying"])),
+    )
+    .returning();
+}
+
+/** Delivery states of messages, for the conversation view (the latest row per message). */
+export async function findDeliveries(db: DbOrTx, messageIds: number[]): Promise<Map<number, TOutbound>> {
+  if (messageIds.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(outboundMessages)
+    .where(inArray(outboundMessages.messageId, messageIds))
+    .orderBy(outboundMessages.id);
+  return new Map(rows.map((r) => [r.messageId, r]));
+}
