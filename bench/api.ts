@@ -48,7 +48,7 @@ async function prepare(): Promise<{ env: Record<string, string> }> {
         pool: { statementTimeoutMs: 0 },
       });
       out(`building ${tickets} tickets in PostgreSQL…`);
-      const ms = await buildDataset(database, tickets, () => {});
+      const ms = await buildDataset(database, tickets, () => true);
       out(`data set built in ${(ms / 1000).toFixed(1)} s`);
       await database.close();
     }
@@ -61,7 +61,7 @@ async function prepare(): Promise<{ env: Record<string, string> }> {
     mkdirSync(dataDir, { recursive: true });
     const database = await openDatabase({ databaseUrl: undefined, dataDir });
     out(`building ${tickets} tickets in PGlite…`);
-    const ms = await buildDataset(database, tickets, () => {});
+    const ms = await buildDataset(database, tickets, () => true);
     out(`data set built in ${(ms / 1000).toFixed(1)} s`);
     await database.close();
   }

@@ -18,7 +18,8 @@ import { pino } from "pino";
 import { createServer } from "../server/src/app.js";
 import { startImapWorker } from "../server/src/channels/email/imap.worker.js";
 import { fanOutEvent } from "../server/src/modules/notifications/notifications.engine.js";
-import { createTicket, type TOutbox } from "../server/src/modules/tickets/tickets.usecases.js";
+import { createTicket } from "../server/src/modules/tickets/tickets.usecases.js";
+import type { TDomainEvent } from "../server/src/platform/bus.js";
 import { loadConfig } from "../server/src/platform/config.js";
 import { startDovecot } from "../server/test/email/dovecot.js";
 
@@ -125,7 +126,7 @@ try {
   const { rows: req } = await ctx.db.execute<{ id: number }>(
     sql`SELECT id FROM users WHERE email = 'client1@bench.example'`,
   );
-  const outbox: TOutbox = [];
+  const outbox: TDomainEvent[] = [];
   const requester = {
     id: Number(req[0]!.id),
     role: "requester" as const,
@@ -135,15 +136,18 @@ try {
     departmentIds: [],
     queueIds: [],
     sessionId: null,
+    apiTokenId: null,
   };
   await ctx.db.transaction((tx) =>
-    createTicket(tx, outbox, requester, {
+    createTicket(tx, (e) => outbox.push(e), requester, {
       title: "Fan-out bench",
       description: "One event, many recipients",
       attachment_ids: [],
     }),
   );
-  const eventId = outbox[0]!.eventId!;
+  const created = outbox[0];
+  if (created?.type !== "created" || created.eventId === null) throw new Error("no created event");
+  const eventId = created.eventId;
   const f0 = performance.now();
   const r = await fanOutEvent(ctx, eventId);
   const fanMs = performance.now() - f0;

@@ -20,8 +20,9 @@ import { SMTPServer } from "smtp-server";
 import { createServer, type TServer } from "../server/src/app.js";
 import { findActorsByIds } from "../server/src/modules/auth/auth.repository.js";
 import { FAN_OUT_JOB } from "../server/src/modules/notifications/notifications.engine.js";
-import { createTicket, type TOutbox } from "../server/src/modules/tickets/tickets.usecases.js";
+import { createTicket } from "../server/src/modules/tickets/tickets.usecases.js";
 import { createUser } from "../server/src/modules/users/users.usecases.js";
+import type { TDomainEvent } from "../server/src/platform/bus.js";
 import { loadConfig } from "../server/src/platform/config.js";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -121,17 +122,17 @@ async function main() {
     const eventIds: number[] = [];
     const ticketOf: number[] = [];
     for (let i = 0; i < Number(args.backlog); i++) {
-      const outbox: TOutbox = [];
+      const outbox: TDomainEvent[] = [];
       const actor = actors[i % actors.length]!;
       const id = await ctx.db.transaction((tx) =>
-        createTicket(tx, outbox, actor, {
+        createTicket(tx, (e) => outbox.push(e), actor, {
           title: `Backlog ${i}`,
           description: "bench",
           attachment_ids: [],
         } as never),
       );
       if (i < clients) ticketOf.push(id);
-      for (const e of outbox) if (e.eventId !== undefined) eventIds.push(e.eventId);
+      for (const e of outbox) if (e.type === "created" && e.eventId !== null) eventIds.push(e.eventId);
     }
     await ctx.jobs.sendMany(
       FAN_OUT_JOB,

@@ -18,8 +18,9 @@ import { pino } from "pino";
 import { SMTPServer } from "smtp-server";
 import { createServer, type TServer } from "../server/src/app.js";
 import { findActorsByIds } from "../server/src/modules/auth/auth.repository.js";
-import { addMessage, createTicket, type TOutbox } from "../server/src/modules/tickets/tickets.usecases.js";
+import { addMessage, createTicket } from "../server/src/modules/tickets/tickets.usecases.js";
 import { createUser } from "../server/src/modules/users/users.usecases.js";
+import type { TDomainEvent } from "../server/src/platform/bus.js";
 import { loadConfig } from "../server/src/platform/config.js";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -129,7 +130,7 @@ async function main() {
       const requesterId = await mk("requester", i);
       const [requester] = await findActorsByIds(ctx.db, [requesterId]);
       const id = await ctx.db.transaction((tx) =>
-        createTicket(tx, [], requester!, {
+        createTicket(tx, () => {}, requester!, {
           title: `Throughput ${i}`,
           description: "bench",
           attachment_ids: [],
@@ -166,10 +167,10 @@ async function main() {
     const started = now();
     let made = 0;
     const makeEvent = async (n: number) => {
-      const outbox: TOutbox = [];
+      const outbox: TDomainEvent[] = [];
       const ticketId = ticketIds[n % ticketIds.length]!;
       await ctx.db.transaction((tx) =>
-        addMessage(tx, outbox, admin!, {
+        addMessage(tx, (e) => outbox.push(e), admin!, {
           ticketId,
           text: `event ${n}`,
           isInternal: false,
@@ -177,7 +178,7 @@ async function main() {
         }),
       );
       for (const e of outbox) {
-        if (e.eventId !== undefined) published.set(e.eventId, now());
+        if ("eventId" in e && e.eventId !== null) published.set(e.eventId, now());
         ctx.bus.publish(e);
       }
     };

@@ -164,7 +164,7 @@ async function main() {
     // Publish times by event id, taken where the hub gets them.
     const published = new Map<number, number>();
     server.ctx.bus.subscribe((e) => {
-      if (e.eventId !== undefined) published.set(e.eventId, now());
+      if ("eventId" in e && e.eventId !== null) published.set(e.eventId, now());
     });
 
     child = fork(here, ["--clients-mode"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
