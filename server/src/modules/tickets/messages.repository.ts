@@ -89,13 +89,6 @@ export async function listTicketHistory(db: DbOrTx, actor: TActor, ticketId: num
     .where(and(...where))
     .orderBy(asc(ticketEvents.id))
     .limit(2000);
-  // Staff see how each reply went back to the customer.
-  const deliveries = canSeeInternalNotes(actor)
-    ? await findDeliveries(
-        db,
-        rows.map((r) => r.id),
-      )
-    : new Map();
   return rows.map((r) => ({
     id: r.id,
     type: r.type,
