@@ -118,7 +118,11 @@ describe("conversations: replies go back on the customer's channel", () => {
     expect(toMaria[0]!.parsed.subject).toBe(`Re: [#${ticketId}] VPN does not connect`);
     expect(toMaria[0]!.parsed.text).toContain("Please update the VPN client to 5.2");
     expect(toMaria[0]!.parsed.inReplyTo).toBe("<vpn-1@example.org>");
-    const delivery = (await messageAs(operator.headers, messageId)).delivery;
+    // The sink has the mail a moment before the sender records it as sent.
+    const { delivery } = await until(
+      () => messageAs(operator.headers, messageId),
+      (m) => m.delivery?.state === "sent",
+    );
     expect(delivery).toMatchObject({ channel: "email", state: "sent", attempts: 1, last_error: null });
 
     // Her answer threads into the ticket, and the next reply goes back the same way.
