@@ -1,9 +1,8 @@
 import { ZId } from "@helpdesk/contracts";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
-import { createForbiddenError } from "../../platform/errors.js";
 import { createContactNotFoundError } from "./contacts.errors.js";
 import { canManageContacts } from "./contacts.policies.js";
 import { findContactUser, listIdentities } from "./contacts.repository.js";
@@ -22,13 +21,8 @@ const ZIdentity = z.object({
 /** How requesters are reached (channel identities) and merging two records of one person. */
 export async function registerContactRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = root.withTypeProvider<ZodTypeProvider>();
-  const requireManager = async (req: Parameters<typeof ctx.auth.require>[0]) => {
-    const actor = await ctx.auth.require(req);
-    if (!canManageContacts(actor)) {
-      throw createForbiddenError("contacts.forbidden", "Only operators and admins manage contacts");
-    }
-    return actor;
-  };
+  const requireManager = (req: FastifyRequest) =>
+    ctx.auth.requireAbility(req, canManageContacts, "contacts.forbidden");
 
   app.get(
     "/api/contacts/:id/identities",

@@ -1,4 +1,3 @@
-import { TICKET_EVENT_TYPES } from "@helpdesk/contracts";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { defineJob, type JobDefinition } from "../../platform/jobs.js";
@@ -24,7 +23,7 @@ export const MAX_SEND_ATTEMPTS = 5;
 export function createConversationsProcessor(ctx: AppContext): Processor {
   return {
     name: "conversations",
-    events: TICKET_EVENT_TYPES.filter((t) => t === "message"),
+    events: ["message"],
     delivery: "once",
     handle(event) {
       if (event.type !== "message" || event.data.is_internal) return;
