@@ -1,17 +1,22 @@
 /**
  * Notification throughput benchmark (printed, never asserted): ticket events are made at a
  * steady rate (public replies by an admin, written and published exactly as the messages route
- * does), and every one is fanned out and e-mailed through the real job queue (pg-boss, worker
- * role in this process) to an SMTP sink. Prints, per mail, the time from the event's publish to
- * its arrival at the sink, the share within 10 s, and the largest queue depth seen.
+ * does), and every one is fanned out and e-mailed through the real job queue (pg-boss) to an
+ * SMTP sink. Three processes, as in production: this one writes the events (the web role: it
+ * queues each event's fan-out), a child runs the worker role (fan-out and delivery), another
+ * child is the mail server. Prints, per mail, the time from the event's publish to its arrival
+ * at the sink, the share within 10 s, and the largest queue depth seen.
  * Each event tells its ticket's requester and W watchers (operators), so one event is 1 + W mails.
- *   tsx notifications-throughput.ts [--db postgres|pglite] [--rate 200] [--seconds 10] [--watchers 1]
+ *   tsx notifications-throughput.ts [--db postgres|pglite] [--rate 200] [--seconds 10] [--watchers 1] [--timeline]
+ * With `--db pglite` everything runs in this one process (the embedded database has one owner).
  */
+import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { pino } from "pino";
@@ -39,6 +44,8 @@ const { values: args } = parseArgs({
     watchers: { type: "string", default: "1" },
     tickets: { type: "string", default: "50" },
     "drain-seconds": { type: "string", default: "120" },
+    timeline: { type: "boolean", default: false },
+    role: { type: "string", default: "bench" },
     "pg-url": {
       type: "string",
       default: process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
@@ -50,9 +57,10 @@ const SECONDS = Number(args.seconds);
 const WATCHERS = Number(args.watchers);
 const TICKETS = Number(args.tickets);
 
+type TArrival = { eventId: number; at: number };
+
 /** A sink that only reads the Message-ID (it names the event) and the arrival time. */
-async function startSink() {
-  const arrivals: { eventId: number; at: number }[] = [];
+async function startSink(onArrival: (a: TArrival) => void) {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -64,7 +72,7 @@ async function startSink() {
       });
       stream.on("end", () => {
         const m = /^Message-ID:\s*<ticket-\d+-event-(\d+)\./im.exec(head);
-        if (m) arrivals.push({ eventId: Number(m[1]), at: now() });
+        if (m) onArrival({ eventId: Number(m[1]), at: now() });
         callback();
       });
     },
@@ -72,9 +80,88 @@ async function startSink() {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     port: (server.server.address() as AddressInfo).port,
-    arrivals,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+const here = fileURLToPath(import.meta.url);
+
+/** CPU time this process has used (user + system), in ms. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Asks a child for the CPU time it has used. */
+const childCpuMs = (child: ChildProcess) =>
+  new Promise<number>((resolve) => {
+    const onMessage = (m: { kind?: string; ms?: number }) => {
+      if (m.kind !== "cpu") return;
+      child.off("message", onMessage);
+      resolve(m.ms ?? Number.NaN);
+    };
+    child.on("message", onMessage);
+    child.send({ kind: "cpu" });
+  });
+
+/** CPU time used by the PostgreSQL backends serving this database (Linux /proc), in ms. */
+async function postgresCpuMs(executor: { executeSql: (q: string) => Promise<{ rows: unknown[] }> }) {
+  const { rows } = await executor.executeSql(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
+  );
+  let ticks = 0;
+  for (const { pid } of rows as { pid: number }[]) {
+    try {
+      // Fields 14 and 15 after the command in parentheses: utime and stime, in clock ticks.
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // A backend that ended in between.
+    }
+  }
+  return ticks * 10;
+}
+
+/** Child process roles: the mail server, reporting arrivals in batches; the worker role. */
+async function runChild(role: string) {
+  const send = (m: unknown) => process.send?.(m);
+  if (role === "sink") {
+    let pending: TArrival[] = [];
+    const sink = await startSink((a) => pending.push(a));
+    setInterval(() => {
+      if (pending.length === 0) return;
+      send({ kind: "arrivals", arrivals: pending });
+      pending = [];
+    }, 100);
+    process.on("message", (m: { kind?: string }) => {
+      if (m.kind === "cpu") send({ kind: "cpu", ms: cpuMs() });
+    });
+    send({ kind: "ready", port: sink.port });
+    return new Promise<never>(() => {});
+  }
+  const config = loadConfig({ ...(JSON.parse(process.env.BENCH_CONFIG ?? "{}") as Record<string, string>) });
+  const server = await createServer(config, { logger: pino({ level: "warn" }), jobs: "pg-boss" });
+  process.on("message", (m: { kind?: string }) => {
+    if (m.kind === "cpu") send({ kind: "cpu", ms: cpuMs() });
+    if (m.kind === "stop") void server.close().then(() => process.exit(0));
+  });
+  send({ kind: "ready" });
+  return new Promise<never>(() => {});
+}
+
+function forkChild(role: string, env: Record<string, string> = {}) {
+  const child = fork(here, ["--role", role], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: { ...process.env, ...env },
+  });
+  const ready = new Promise<{ port?: number }>((resolve, reject) => {
+    child.on("message", (m: { kind?: string; port?: number }) => {
+      if (m.kind === "ready") resolve(m);
+    });
+    child.once("exit", (code) => reject(new Error(`${role} exited with ${code}`)));
+  });
+  return { child, ready };
 }
 
 async function main() {
@@ -95,22 +182,45 @@ async function main() {
       await c.end();
     };
   }
-  const sink = await startSink();
-  const config = loadConfig({
+  const arrivals: TArrival[] = [];
+  const sink = forkChild("sink");
+  sink.child.on("message", (m: { kind?: string; arrivals?: TArrival[] }) => {
+    if (m.kind === "arrivals" && m.arrivals) arrivals.push(...m.arrivals);
+  });
+  const { port } = await sink.ready;
+  const env: Record<string, string> = {
     NODE_ENV: "production",
     DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
     APP_SECRET: randomBytes(32).toString("hex"),
-    SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+    SMTP_URL: `smtp://127.0.0.1:${port}`,
     MAIL_FROM: "Helpdesk <support@bench.local>",
     ...(process.env.JOBS_CONCURRENCY ? { JOBS_CONCURRENCY: process.env.JOBS_CONCURRENCY } : {}),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  });
+  };
+  // On PostgreSQL this process is the web role and a child the worker; PGlite has one owner.
+  const separateWorker = databaseUrl !== undefined;
+  const config = loadConfig({ ...env, SERVICES: separateWorker ? "web" : "web,worker" });
   let server: TServer | undefined;
+  let worker: ChildProcess | undefined;
   try {
     server = await createServer(config, { logger: pino({ level: "warn" }), jobs: "pg-boss" });
     const { ctx } = server;
-    out(`server: ${args.db}, ${RATE} events/s for ${SECONDS} s, ${1 + WATCHERS} mails per event`);
+    if (separateWorker) {
+      const w = forkChild("worker", { BENCH_CONFIG: JSON.stringify({ ...env, SERVICES: "worker" }) });
+      worker = w.child;
+      await w.ready;
+    }
+    const cpuSnapshot = async (): Promise<Record<string, number>> => ({
+      events: cpuMs(),
+      ...(worker ? { worker: await childCpuMs(worker) } : {}),
+      "mail server": await childCpuMs(sink.child),
+      ...(separateWorker ? { postgres: await postgresCpuMs(ctx.database.executor) } : {}),
+    });
+    out(
+      `server: ${args.db}, ${RATE} events/s for ${SECONDS} s, ${1 + WATCHERS} mails per event; ` +
+        (separateWorker ? "events, worker and mail server in three processes" : "one process"),
+    );
 
     const password = "bench-password-123";
     const mk = (role: "admin" | "operator" | "requester", i: number) =>
@@ -145,7 +255,8 @@ async function main() {
     }
     // Let the creation events' own notifications drain first: they are not measured.
     await waitForQuiet(server);
-    sink.arrivals.length = 0;
+    await new Promise((r) => setTimeout(r, 300));
+    arrivals.length = 0;
 
     const published = new Map<number, number>();
     let maxQueued = 0;
@@ -164,6 +275,7 @@ async function main() {
     // would), each event written and published as the messages route does.
     const total = RATE * SECONDS;
     const perTick = RATE / 20;
+    const cpuBefore = await cpuSnapshot();
     const started = now();
     let made = 0;
     const makeEvent = async (n: number) => {
@@ -194,11 +306,11 @@ async function main() {
 
     const expected = made * (1 + WATCHERS);
     const drainDeadline = now() + Number(args["drain-seconds"]) * 1000;
-    while (sink.arrivals.length < expected && now() < drainDeadline)
-      await new Promise((r) => setTimeout(r, 200));
+    while (arrivals.length < expected && now() < drainDeadline) await new Promise((r) => setTimeout(r, 200));
     clearInterval(sampler);
-    const lastAt = Math.max(...sink.arrivals.map((a) => a.at));
-    const latencies = sink.arrivals
+    const cpuAfter = await cpuSnapshot();
+    const lastAt = Math.max(...arrivals.map((a) => a.at));
+    const latencies = arrivals
       .filter((a) => published.has(a.eventId))
       .map((a) => a.at - published.get(a.eventId)!)
       .sort((a, b) => a - b);
@@ -212,9 +324,32 @@ async function main() {
     out(`within 10 s: ${within10} of ${expected} (${((100 * within10) / expected).toFixed(1)} %)`);
     out(`largest notification queue depth seen: ${maxQueued} jobs`);
     out(`throughput: ${(latencies.length / ((lastAt - started) / 1000)).toFixed(0)} mails/s`);
+    const used = Object.entries(cpuAfter).map(([k, v]) => [k, v - (cpuBefore[k] ?? 0)] as const);
+    const cpuLine = used.map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join(", ");
+    const cpuTotal = used.reduce((sum, [, ms]) => sum + ms, 0);
+    out(`CPU used: ${cpuLine}; ${(cpuTotal / made).toFixed(1)} ms per event`);
+    if (args.timeline) {
+      // Per second since the first event: events made, mails arrived, and their median wait.
+      const seconds = Math.ceil((lastAt - started) / 1000);
+      for (let s = 0; s < seconds; s++) {
+        const inSecond = (at: number) => at - started >= s * 1000 && at - started < (s + 1) * 1000;
+        const made = [...published.values()].filter(inSecond).length;
+        const arrived = arrivals.filter((a) => inSecond(a.at));
+        const waits = arrived.map((a) => a.at - (published.get(a.eventId) ?? a.at)).sort((a, b) => a - b);
+        out(
+          `  ${String(s).padStart(3)} s: ${String(made).padStart(4)} events, ${String(arrived.length).padStart(4)} mails (p50 ${fmt(percentile(waits, 50))})`,
+        );
+      }
+    }
   } finally {
+    if (worker) {
+      const exited = new Promise((r) => worker?.once("exit", r));
+      worker.send({ kind: "stop" });
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      worker.kill();
+    }
     await server?.close();
-    await sink.close();
+    sink.child.kill();
     await dropDatabase?.();
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -230,7 +365,7 @@ async function waitForQuiet(server: TServer) {
   }
 }
 
-main().then(
+(args.role === "bench" ? main() : runChild(args.role)).then(
   () => process.exit(0),
   (error: unknown) => {
     process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`);

@@ -181,8 +181,9 @@ export async function createServer(
       await app.close();
       await new Promise((resolve) => (metricsListener ? metricsListener.close(resolve) : resolve(undefined)));
       await imapWorker?.stop();
-      closeTransports();
+      // Jobs first: a delivery in flight finishes on its SMTP connection before the pool closes.
       await ctx.jobs.stop();
+      closeTransports();
       ctx.processors.stop();
       await ctx.bus.close();
       if (!options.database) await database.close();

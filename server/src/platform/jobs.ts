@@ -276,13 +276,47 @@ export async function startJobRunner(options: {
     }
   }
 
+  /**
+   * Jobs sent in the same turn of the event loop go to the queue in one statement: a burst of
+   * events (each queuing its fan-out) costs one insert and one commit, not one per event.
+   */
+  const pendingSends = new Map<
+    string,
+    {
+      items: { data: object; singletonKey?: string }[];
+      waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+    }
+  >();
+  const flushSends = async (name: string) => {
+    const batch = pendingSends.get(name);
+    pendingSends.delete(name);
+    if (!batch) return;
+    try {
+      await boss.insert(batch.items.map((i) => ({ name, data: i.data, singletonKey: i.singletonKey })));
+      wake(name);
+      for (const w of batch.waiters) w.resolve();
+    } catch (error) {
+      for (const w of batch.waiters) w.reject(error);
+    }
+  };
+
   return {
     async send(name, data, opts) {
-      await boss.send(name, data, {
-        singletonKey: opts?.singletonKey,
-        startAfter: opts?.startAfterSeconds,
+      if (opts?.startAfterSeconds) {
+        await boss.send(name, data, { singletonKey: opts.singletonKey, startAfter: opts.startAfterSeconds });
+        return;
+      }
+      let batch = pendingSends.get(name);
+      if (!batch) {
+        batch = { items: [], waiters: [] };
+        pendingSends.set(name, batch);
+        setImmediate(() => void flushSends(name));
+      }
+      const queued = batch;
+      await new Promise<void>((resolve, reject) => {
+        queued.items.push({ data, singletonKey: opts?.singletonKey });
+        queued.waiters.push({ resolve, reject });
       });
-      if (!opts?.startAfterSeconds) wake(name);
     },
     async sendMany(name, items) {
       if (items.length === 0) return;

@@ -17,9 +17,20 @@ export type Processor = {
    * jobs, which must happen once per event however many instances run).
    */
   delivery: "every_instance" | "once";
-  /** Must not throw for long work: queue a job and return. A throw is logged and skipped. */
-  handle(event: TDomainEvent): void;
+  /**
+   * Queues what must be done (a job) and returns; a short asynchronous step before that (one
+   * query) may be returned as a promise. A throw or a rejection is logged and skipped.
+   */
+  handle(event: TDomainEvent): void | Promise<void>;
 };
+
+/** Processor steps still running in this process (tests wait for them). */
+const inFlight = new Set<Promise<void>>();
+
+/** Resolves when no processor step started in this process is still running. */
+export async function waitForProcessorsIdle(): Promise<void> {
+  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+}
 
 /** The one place processors are registered; each is subscribed to the bus as it is added. */
 export type ProcessorRegistry = {
@@ -40,10 +51,17 @@ export function createProcessorRegistry(bus: EventBus, logger: Pick<Logger, "err
       const wanted = processor.events === "*" ? null : new Set<string>(processor.events);
       const handler = (event: TDomainEvent) => {
         if (wanted && !wanted.has(event.type)) return;
-        try {
-          processor.handle(event);
-        } catch (error) {
+        const failed = (error: unknown) =>
           logger.error({ err: error, processor: processor.name, event: event.type }, "processor failed");
+        try {
+          const step = processor.handle(event);
+          if (step) {
+            const tracked = step.catch(failed);
+            inFlight.add(tracked);
+            void tracked.finally(() => inFlight.delete(tracked));
+          }
+        } catch (error) {
+          failed(error);
         }
       };
       const unsubscribe = processor.delivery === "once" ? bus.subscribeOwn(handler) : bus.subscribe(handler);

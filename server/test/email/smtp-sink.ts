@@ -17,6 +17,8 @@ export async function startSmtpSink(options: { rejectNext?: number; refuseRecipi
     authOptional: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
+    // Stopped, it drops the clients' open (pooled) connections at once, as a real server does.
+    closeTimeout: 100,
     onRcptTo(address, _session, callback) {
       if (!options.refuseRecipients?.test(address.address)) return callback();
       const err = new Error("550 No such user here") as Error & { responseCode: number };

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import nodemailer, { type Transporter } from "nodemailer";
+import MailComposer from "nodemailer/lib/mail-composer";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { decryptSecret } from "../../platform/crypto.js";
@@ -29,6 +30,8 @@ export async function writeStoredSmtp(ctx: Pick<AppContext, "db">, value: TStore
     .insert(settings)
     .values({ key: SMTP_SETTINGS_KEY, value })
     .onConflictDoUpdate({ target: settings.key, set: { value: sql`excluded.value`, updatedAt: sql`now()` } });
+  // The connections kept open to the old server are of no use any more.
+  closeTransports();
 }
 
 type TTransportConfig =
@@ -79,20 +82,31 @@ export const AUTO_HEADERS = {
 
 const transporters = new Map<string, Transporter>();
 
+/** SMTP connections kept open per mail server (the delivery batch sends this many at once). */
+export const SMTP_POOL_CONNECTIONS = 10;
+
 function transporterFor(config: TTransportConfig): Transporter {
   const key = JSON.stringify(config);
   let t = transporters.get(key);
   if (!t) {
-    const timeouts = { connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 };
+    // A pool: a few connections reused for many mails, not a connect and a greeting per mail.
+    const options = {
+      pool: true,
+      maxConnections: SMTP_POOL_CONNECTIONS,
+      idleTimeout: 60_000,
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 30_000,
+    } as const;
     t =
       "url" in config
-        ? nodemailer.createTransport(config.url, timeouts as never)
+        ? nodemailer.createTransport({ url: config.url, ...options })
         : nodemailer.createTransport({
             host: config.host,
             port: config.port,
             secure: config.secure,
             auth: config.user ? { user: config.user, pass: config.pass } : undefined,
-            ...timeouts,
+            ...options,
           });
     // Settings change rarely; keep a few transports, drop the oldest.
     if (transporters.size > 4) {
@@ -112,8 +126,10 @@ function transporterFor(config: TTransportConfig): Transporter {
 export async function sendMail(
   ctx: Pick<AppContext, "db" | "config">,
   mail: TOutgoingMail,
+  /** The transport already resolved for a batch of mails (read from the settings otherwise). */
+  resolved?: Awaited<ReturnType<typeof resolveTransport>>,
 ): Promise<{ via: "smtp" | "outbox"; messageId: string | undefined }> {
-  const { transport, from } = await resolveTransport(ctx);
+  const { transport, from } = resolved ?? (await resolveTransport(ctx));
   const headers: Record<string, string> = { ...AUTO_HEADERS };
   if (mail.language) headers["Content-Language"] = mail.language;
   if (!transport) {
@@ -132,7 +148,9 @@ export async function sendMail(
     });
     return { via: "outbox", messageId: mail.messageId };
   }
-  const info = await transporterFor(transport).sendMail({
+  // Built whole in memory first (a notification is a few kilobytes): streamed, the message
+  // goes to the socket in dozens of small writes, and those dominate the cost of sending.
+  const message = new MailComposer({
     from,
     to: mail.to,
     subject: mail.subject,
@@ -142,8 +160,10 @@ export async function sendMail(
     inReplyTo: mail.inReplyTo,
     references: mail.references,
     headers,
-  });
-  return { via: "smtp", messageId: info.messageId };
+  }).compile();
+  const raw = await message.build();
+  await transporterFor(transport).sendMail({ envelope: message.getEnvelope(), raw });
+  return { via: "smtp", messageId: message.messageId() };
 }
 
 /** Closes cached SMTP connections (shutdown and tests). */

@@ -63,10 +63,24 @@ export async function rememberMessageIds(
   ids: string[],
   direction: "in" | "out",
 ) {
-  if (ids.length === 0) return;
+  await rememberThreadIds(
+    tx,
+    ids.map((messageId) => ({ ticketId, messageId })),
+    direction,
+  );
+}
+
+/** The same for mails of several tickets at once (one statement for a batch of deliveries). */
+export async function rememberThreadIds(
+  tx: DbOrTx,
+  rows: { ticketId: number; messageId: string }[],
+  direction: "in" | "out",
+) {
+  const unique = new Map(rows.map((r) => [r.messageId, r]));
+  if (unique.size === 0) return;
   await tx
     .insert(emailThreads)
-    .values(ids.map((messageId) => ({ messageId, ticketId, direction })))
+    .values([...unique.values()].map((r) => ({ ...r, direction })))
     .onConflictDoNothing();
 }
 

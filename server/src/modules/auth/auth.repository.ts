@@ -1,5 +1,6 @@
 import type { TLanguage, TRole } from "@helpdesk/contracts";
 import { sql } from "drizzle-orm";
+import { idArray } from "../../platform/db/id-array.js";
 import type { DbOrTx } from "../../platform/db/index.js";
 import type { TActor } from "./auth.actor.js";
 
@@ -51,7 +52,7 @@ export async function findActorsByIds(db: DbOrTx, userIds: number[]): Promise<TA
   const ids = [...new Set(userIds.map(Number).filter(Number.isSafeInteger))];
   if (ids.length === 0) return [];
   const result = await db.execute(
-    sql`SELECT ${sql.raw(ACTOR_COLUMNS)} FROM users u WHERE u.id = ANY(${sql.raw(`'{${ids.join(",")}}'::int[]`)})`,
+    sql`SELECT ${sql.raw(ACTOR_COLUMNS)} FROM users u WHERE u.id = ANY(${idArray(ids, "int")})`,
   );
   return (result.rows as TActorRow[]).map((r) => actorFromRow(r));
 }

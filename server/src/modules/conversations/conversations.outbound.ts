@@ -9,6 +9,7 @@ import {
   findReplyFacts,
   markAttemptFailed,
   markSent,
+  ticketsWithBinding,
 } from "./conversations.repository.js";
 
 export const SEND_REPLY_JOB = "conversations.send-reply";
@@ -18,7 +19,8 @@ export const MAX_SEND_ATTEMPTS = 5;
 /**
  * A public staff message on a ticket that came in on a channel goes back to the customer on
  * that channel, whatever their notification preferences: it is the answer to their request,
- * not a notification. Queued once per event by the process that published it.
+ * not a notification. Queued once per event by the process that published it, and only for
+ * tickets that have a channel binding (a ticket filed on the web has nothing to send).
  */
 export function createConversationsProcessor(ctx: AppContext): Processor {
   return {
@@ -30,11 +32,13 @@ export function createConversationsProcessor(ctx: AppContext): Processor {
       if (event.data.author_role === "requester") return;
       const messageId = Number(event.data.message_id);
       if (!Number.isInteger(messageId)) return;
-      ctx.jobs
-        .send(SEND_REPLY_JOB, { messageId }, { singletonKey: `reply-${messageId}` })
-        .catch((error: unknown) =>
-          ctx.logger.warn({ err: error, messageId }, "conversations: could not queue a reply"),
-        );
+      const queue = async () => {
+        if ((await ticketsWithBinding(ctx.db, [event.ticketId])).size === 0) return;
+        await ctx.jobs.send(SEND_REPLY_JOB, { messageId }, { singletonKey: `reply-${messageId}` });
+      };
+      return queue().catch((error: unknown) =>
+        ctx.logger.warn({ err: error, messageId }, "conversations: could not queue a reply"),
+      );
     },
   };
 }

@@ -40,13 +40,14 @@ export async function findReplyBinding(db: DbOrTx, ticketId: number): Promise<TB
   return row;
 }
 
-export async function hasBinding(db: DbOrTx, ticketId: number): Promise<boolean> {
-  const [row] = await db
-    .select({ id: threadBindings.id })
+/** Which of these tickets came in on a channel (have a thread binding). */
+export async function ticketsWithBinding(db: DbOrTx, ticketIds: number[]): Promise<Set<number>> {
+  if (ticketIds.length === 0) return new Set();
+  const rows = await db
+    .selectDistinct({ ticketId: threadBindings.ticketId })
     .from(threadBindings)
-    .where(eq(threadBindings.ticketId, ticketId))
-    .limit(1);
-  return row !== undefined;
+    .where(inArray(threadBindings.ticketId, [...new Set(ticketIds)]));
+  return new Set(rows.map((r) => r.ticketId));
 }
 
 /** What a reply needs: the message, its ticket and author. */

@@ -1,18 +1,19 @@
 import type { TLanguage } from "@helpdesk/contracts";
 import { eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../../app-context.js";
-import { resolveTransport, sendMail } from "../../channels/email/email.mailer.js";
+import { resolveTransport, SMTP_POOL_CONNECTIONS, sendMail } from "../../channels/email/email.mailer.js";
 import { renderNotificationEmail } from "../../channels/email/email.templates.js";
 import {
   messageIdDomain,
   notificationMessageId,
-  rememberMessageIds,
+  rememberThreadIds,
   threadHeadersFor,
   ticketRootMessageId,
 } from "../../channels/email/email.threading.js";
+import { idArray } from "../../platform/db/id-array.js";
 import { notificationDeliveries } from "../../platform/db/schema/index.js";
 import { findActorsByIds } from "../auth/auth.repository.js";
-import { loadEventContext, mayBeToldAbout } from "./notifications.engine.js";
+import { loadEventContexts, mayBeToldAbout } from "./notifications.engine.js";
 import { pushToUser } from "./notifications.push.js";
 import { describeNotification } from "./notifications.texts.js";
 
@@ -21,38 +22,31 @@ export const MAX_DELIVERY_ATTEMPTS = 6;
 
 type TClaimed = { id: number; event_id: number; user_id: number; channel: string; attempts: number };
 
-/** Mails of one batch sent at once: a few connections, not one per delivery, to the mail server. */
-const SEND_PARALLELISM = 5;
-
-/**
- * Sends one queued delivery. The row is claimed first (status `sending`, a lease), so two
- * workers never send the same one; a sent or failed row is never sent again. A failure is
- * recorded and rethrown so pg-boss retries it with backoff, until MAX_DELIVERY_ATTEMPTS.
- */
-export async function deliverNotification(ctx: TDeliverCtx, deliveryId: number) {
-  const { retry } = await deliverNotifications(ctx, [deliveryId]);
-  const error = retry.get(deliveryId);
-  if (error !== undefined) throw error;
-}
+/** Mails of one batch sent at once, by default: as many as the SMTP pool keeps connections open. */
+const SEND_PARALLELISM = SMTP_POOL_CONNECTIONS;
 
 type TDeliverCtx = Pick<AppContext, "db" | "config" | "logger" | "settings">;
 
 /**
- * Sends a batch of queued deliveries: claimed in one statement, each event, recipient and
- * ticket thread read once for the batch, a few mails on the wire at a time, the outcomes
- * recorded together. Every delivery gets the same checks as on its own (see sendOne).
+ * Sends a batch of queued deliveries: claimed in one statement, the events and recipients read
+ * in one query each and every ticket thread once, a few mails on the wire at a time, the
+ * outcomes recorded together. Every delivery gets the same checks as on its own (see sendOne).
  * Returns the deliveries that failed and should be retried, with their error.
  */
 export async function deliverNotifications(
   ctx: TDeliverCtx,
   deliveryIds: number[],
+  options: {
+    /** Mails on the wire at once (the embedded server keeps this low: one event loop for all). */
+    parallelism?: number;
+  } = {},
 ): Promise<{ retry: Map<number, unknown> }> {
   const retry = new Map<number, unknown>();
   if (deliveryIds.length === 0) return { retry };
   const { rows } = await ctx.db.execute<TClaimed>(sql`
     UPDATE notification_deliveries
     SET status = 'sending', attempts = attempts + 1, locked_until = now() + interval '2 minutes', updated_at = now()
-    WHERE id = ANY(${sql.raw(`'{${deliveryIds.map(Number).filter(Number.isSafeInteger).join(",")}}'::bigint[]`)})
+    WHERE id = ANY(${idArray(deliveryIds)})
       AND (status IN ('queued', 'retrying') OR (status = 'sending' AND locked_until < now()))
     RETURNING id::float8 AS id, event_id::float8 AS event_id, user_id, channel, attempts`);
   if (rows.length === 0) return { retry };
@@ -64,14 +58,23 @@ export async function deliverNotifications(
   }));
   const batch = createBatchLookups(ctx, claimed);
   const outcomes = new Map<number, "sent" | { skipped: string } | { error: unknown }>();
-  for (let i = 0; i < claimed.length; i += SEND_PARALLELISM) {
-    const slice = claimed.slice(i, i + SEND_PARALLELISM);
-    const settled = await Promise.allSettled(slice.map((d) => sendOne(ctx, d, batch)));
-    for (const [k, r] of settled.entries()) {
-      outcomes.set(slice[k]!.id, r.status === "fulfilled" ? r.value : { error: r.reason });
+  // A few lanes, each taking the next delivery when its last one is done: one slow mail
+  // holds up its own lane, not a whole slice of the batch.
+  let next = 0;
+  const lane = async () => {
+    while (next < claimed.length) {
+      const d = claimed[next++] as TClaimed;
+      try {
+        outcomes.set(d.id, await sendOne(ctx, d, batch));
+      } catch (error) {
+        outcomes.set(d.id, { error });
+      }
     }
-  }
+  };
+  const lanes = Math.max(1, Math.min(options.parallelism ?? SEND_PARALLELISM, claimed.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
   const sent = claimed.filter((d) => outcomes.get(d.id) === "sent").map((d) => d.id);
+  await rememberThreadIds(ctx.db, batch.sentIds, "out");
   if (sent.length > 0) {
     await ctx.db
       .update(notificationDeliveries)
@@ -130,6 +133,13 @@ function createBatchLookups(ctx: TDeliverCtx, claimed: TClaimed[]) {
       return p;
     };
   };
+  const events = once((_: "all") =>
+    loadEventContexts(
+      ctx.db,
+      claimed.map((d) => d.event_id),
+    ),
+  );
+  const sentIds: { ticketId: number; messageId: string }[] = [];
   const users = once(async (_: "all") => {
     const actors = await findActorsByIds(
       ctx.db,
@@ -138,10 +148,15 @@ function createBatchLookups(ctx: TDeliverCtx, claimed: TClaimed[]) {
     return new Map(actors.map((a) => [a.id, a]));
   });
   return {
-    event: once((eventId: number) => loadEventContext(ctx.db, eventId)),
+    event: async (eventId: number) => (await events("all")).get(eventId) ?? null,
     user: async (userId: number) => (await users("all")).get(userId),
     transport: once((_: "all") => resolveTransport(ctx)),
     organisation: once(async (_: "all") => (await ctx.settings.get()).organisation_name),
+    /** Message-IDs sent in this batch, written together before the batch's outcomes. */
+    sentIds,
+    remember: (ticketId: number, messageIds: string[]) => {
+      for (const messageId of messageIds) sentIds.push({ ticketId, messageId });
+    },
     thread: once((key: string) => {
       const [ticketId, root] = JSON.parse(key) as [number, string];
       return threadHeadersFor(ctx.db, ticketId, root);
@@ -169,22 +184,27 @@ async function sendOne(
   const link = `${ctx.config.publicUrl}/tickets/${ev.ticket.id}`;
   if (d.channel === "email") {
     if (!user.email) return { skipped: "the recipient has no e-mail address" };
-    const { from } = await batch.transport("all");
+    const resolved = await batch.transport("all");
+    const { from } = resolved;
     const domain = messageIdDomain(from, ctx.config.publicUrl);
     const root = ticketRootMessageId(ctx.config.appSecret, domain, ev.ticket.id);
     const messageId = notificationMessageId(ctx.config.appSecret, domain, ev.ticket.id, ev.eventId, user.id);
     const thread = await batch.thread(JSON.stringify([ev.ticket.id, root]));
     const organisation = await batch.organisation("all");
     const mail = renderNotificationEmail(lang, ev.facts, { link, organisation });
-    await sendMail(ctx, {
-      to: user.email,
-      ...mail,
-      messageId,
-      inReplyTo: thread.inReplyTo,
-      references: thread.references,
-      language: lang,
-    });
-    await rememberMessageIds(ctx.db, ev.ticket.id, [messageId, root], "out");
+    await sendMail(
+      ctx,
+      {
+        to: user.email,
+        ...mail,
+        messageId,
+        inReplyTo: thread.inReplyTo,
+        references: thread.references,
+        language: lang,
+      },
+      resolved,
+    );
+    batch.remember(ev.ticket.id, [messageId, root]);
     return "sent";
   }
   if (d.channel === "web_push") {

@@ -1,5 +1,6 @@
 import type { TTicketEventType, TTicketStatus } from "@helpdesk/contracts";
 import { type SQL, sql } from "drizzle-orm";
+import { idArray } from "../../platform/db/id-array.js";
 import type { Db } from "../../platform/db/index.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { canSeeInternalNotes, type TTicketAccess, ticketVisibilitySql } from "../tickets/tickets.policies.js";
@@ -50,9 +51,7 @@ export async function findMissedEvents(
   if (!canSeeInternalNotes(actor)) filters.push(sql`NOT e.is_internal`);
   if (input.ticketIds) {
     if (input.ticketIds.length === 0) return [];
-    filters.push(
-      sql`e.ticket_id = ANY(${sql.raw(`'{${input.ticketIds.map(Number).join(",")}}'::bigint[]`)})`,
-    );
+    filters.push(sql`e.ticket_id = ANY(${idArray(input.ticketIds)})`);
   }
   const result = await db.execute(sql`
     SELECT e.id::float8 AS id, e.ticket_id::float8 AS ticket_id, e.type, e.actor_id, e.data, e.is_internal, e.created_at

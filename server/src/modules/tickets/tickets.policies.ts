@@ -1,5 +1,6 @@
 import { TICKET_STATUSES, type TTicketAbilities, type TTicketStatus } from "@helpdesk/contracts";
 import { type SQL, sql } from "drizzle-orm";
+import { idArray } from "../../platform/db/id-array.js";
 import type { TActor } from "../auth/auth.actor.js";
 
 /** The facts about a ticket that access rules look at. */
@@ -29,7 +30,7 @@ export const canViewTicket = (a: TActor, t: TTicketAccess): boolean => {
 
 /** The same rule as SQL over the `tickets` table aliased `t`, for lists and search. */
 export const ticketVisibilitySql = (a: TActor): SQL => {
-  const queues = sql.raw(`'{${a.queueIds.join(",")}}'::int[]`);
+  const queues = idArray(a.queueIds, "int");
   switch (a.role) {
     case "admin":
       return sql`true`;

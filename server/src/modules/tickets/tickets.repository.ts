@@ -1,5 +1,6 @@
 import type { TTicketListQuery, TTicketSource, TTicketStatus } from "@helpdesk/contracts";
 import { type SQL, sql } from "drizzle-orm";
+import { idArray } from "../../platform/db/id-array.js";
 import type { DbOrTx } from "../../platform/db/index.js";
 import { decodeCursor, encodeCursor } from "../../platform/http.js";
 import type { TActor } from "../auth/auth.actor.js";
@@ -85,13 +86,18 @@ export async function findTicketRow(
   return result.rows[0] as (TTicketRow & { attachments?: TTicketAttachmentRow[] }) | undefined;
 }
 
-/** Locks the ticket row for an update in this transaction and returns its access facts. */
+/**
+ * Locks the ticket row for an update in this transaction and returns its access facts.
+ * NO KEY UPDATE: changes to one ticket still wait for each other, but rows that merely point
+ * at it (the notifications a fan-out writes hold KEY SHARE locks on their tickets) do not
+ * hold up a reply.
+ */
 export async function lockTicket(db: DbOrTx, id: number) {
   const result = await db.execute(sql`
     SELECT id::float8 AS id, requester_id, assignee_id, queue_id, status, title, description, priority_id,
       category_id, first_response_at, closed_at, archived_at,
       (SELECT u.name FROM users u WHERE u.id = tickets.assignee_id) AS assignee_name
-    FROM tickets WHERE id = ${id} FOR UPDATE`);
+    FROM tickets WHERE id = ${id} FOR NO KEY UPDATE`);
   const r = result.rows[0] as
     | {
         id: number;
@@ -295,9 +301,7 @@ async function searchTickets(
 
   const ids = found.slice(0, limit).map((f) => f.id);
   if (ids.length === 0) return { rows: [], next: next ? encodeCursor(next) : null };
-  const rows = await db.execute(
-    sql`${SELECT_TICKET} ${FROM_TICKET} WHERE t.id = ANY(${sql.raw(`'{${ids.join(",")}}'::bigint[]`)})`,
-  );
+  const rows = await db.execute(sql`${SELECT_TICKET} ${FROM_TICKET} WHERE t.id = ANY(${idArray(ids)})`);
   const byId = new Map((rows.rows as TTicketRow[]).map((r) => [Number(r.id), r]));
   return {
     rows: ids.map((id) => byId.get(id)).filter((r): r is TTicketRow => r !== undefined),
