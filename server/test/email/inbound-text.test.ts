@@ -79,4 +79,51 @@ describe("inbound mail with text PostgreSQL cannot store", () => {
     });
     expect(messages.json().results.map((m: { text: string }) => m.text)).toContain("Still broken");
   });
+
+  it("checks attachments as uploads are checked: the type comes from the bytes, executables stay out", async () => {
+    const b64 = (buf: Buffer) => buf.toString("base64").replace(/.{76}/g, "$&\r\n");
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+      "base64",
+    );
+    // A Windows executable (MZ header) that calls itself a picture.
+    const exe = Buffer.concat([Buffer.from("MZ\x90\x00\x03\x00\x00\x00", "binary"), Buffer.alloc(200, 0)]);
+    const part = (name: string, type: string, bytes: Buffer) => [
+      "--B",
+      `Content-Type: ${type}; name="${name}"`,
+      `Content-Disposition: attachment; filename="${name}"`,
+      "Content-Transfer-Encoding: base64",
+      "",
+      b64(bytes),
+    ];
+    const result = await ingest([
+      "From: files.sender@example.org",
+      "To: support@example.com",
+      "Subject: Two files",
+      "Message-ID: <files-1@example.org>",
+      'Content-Type: multipart/mixed; boundary="B"',
+      "",
+      "--B",
+      "Content-Type: text/plain",
+      "",
+      "See attached",
+      // Declared as a download, it is a PNG; declared as a PNG, it is a program.
+      ...part("photo.bin", "application/octet-stream", png),
+      ...part("holiday.png", "image/png", exe),
+      "--B--",
+      "",
+    ]);
+    expect(result.status).toBe("ticket");
+    const ticket = (
+      await s.inject({
+        method: "GET",
+        url: `/api/tickets/${(result as { ticketId: number }).ticketId}/`,
+        headers: admin,
+      })
+    ).json() as { description: string; attachments: { filename: string; content_type: string }[] };
+    const byName = new Map(ticket.attachments.map((a) => [a.filename, a.content_type]));
+    expect(byName.get("photo.bin")).toBe("image/png");
+    expect(byName.has("holiday.png")).toBe(false);
+    expect(ticket.description).toContain("[holiday.png: executable files are not accepted]");
+  });
 });

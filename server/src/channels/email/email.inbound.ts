@@ -1,11 +1,15 @@
-import { createHash, randomUUID } from "node:crypto";
-import { rm, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { createHash } from "node:crypto";
 import { LIMITS, toStorableText } from "@helpdesk/contracts";
 import { and, eq, or } from "drizzle-orm";
 import { type AddressObject, type ParsedMail, simpleParser } from "mailparser";
 import type { AppContext } from "../../app-context.js";
-import { sanitizeFilename } from "../../modules/attachments/attachments.usecases.js";
+import {
+  insertAttachmentRows,
+  receiveFileBytes,
+  sanitizeFilename,
+  storeReceivedBytes,
+  type TReceivedFile,
+} from "../../modules/attachments/attachments.usecases.js";
 import type { TActor } from "../../modules/auth/auth.actor.js";
 import { findActorsByIds } from "../../modules/auth/auth.repository.js";
 import { resolveContact } from "../../modules/contacts/contacts.usecases.js";
@@ -13,7 +17,8 @@ import { upsertBinding } from "../../modules/conversations/conversations.reposit
 import { canViewTicket } from "../../modules/tickets/tickets.policies.js";
 import { addMessage, createTicket } from "../../modules/tickets/tickets.usecases.js";
 import type { DbOrTx } from "../../platform/db/index.js";
-import { attachments, inboundEmails, tickets } from "../../platform/db/schema/index.js";
+import { inboundEmails, tickets } from "../../platform/db/schema/index.js";
+import { isAppError } from "../../platform/errors.js";
 import { withTx } from "../../platform/unit-of-work.js";
 import { repairEightBitHeaders, trimQuotedReply, trimSignature } from "./email.text.js";
 import {
@@ -25,8 +30,6 @@ import {
 
 /** Mails larger than this are not downloaded at all (recorded as rejected). */
 export const MAX_RAW_EMAIL_BYTES = 60 * 1024 * 1024;
-
-const BLOCKED_EXTENSIONS = /\.(exe|com|scr|bat|cmd|msi|dll|vbs|js|jse|wsf|ps1|lnk|cpl|jar|app)$/i;
 
 export type TIngestTarget = { mailboxId: number; queueId: number; uidValidity: number; uid: number };
 export type TIngestResult = {
@@ -91,41 +94,11 @@ async function loadActor(tx: DbOrTx, userId: number): Promise<TActor | null> {
   return actor;
 }
 
-/** The user behind a sender address: an existing one, or a new guest requester (no password). */
-type TStoredFile = {
-  id: string;
-  storageKey: string;
-  filename: string;
-  contentType: string;
-  size: number;
-  sha256: string;
+/** Why an attachment was left out, as the ticket's text and the inbound log say it. */
+const REJECTED_FILE_REASONS: Record<string, string> = {
+  "uploads.too_large": `larger than ${LIMITS.uploadMaxBytes} bytes`,
+  "uploads.type_not_allowed": "executable files are not accepted",
 };
-
-async function storeBytes(
-  ctx: Pick<AppContext, "storage">,
-  bytes: Buffer,
-  filename: string,
-  contentType: string,
-) {
-  const id = randomUUID();
-  const storageKey = `${id.slice(0, 2)}/${id}`;
-  const temp = path.join(ctx.storage.tempDir, `${id}.part`);
-  await writeFile(temp, bytes);
-  try {
-    await ctx.storage.putFile(storageKey, temp);
-  } finally {
-    await rm(temp, { force: true });
-  }
-  const file: TStoredFile = {
-    id,
-    storageKey,
-    filename,
-    contentType,
-    size: bytes.length,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-  };
-  return file;
-}
 
 const subjectTicketNumber = (subject: string): number | null => {
   const m = /\[#(\d{1,12})\]/.exec(subject);
@@ -208,24 +181,27 @@ export async function ingestRawEmail(
 
   // Files first (outside the transaction: storage is not transactional). A crash before the
   // commit leaves unreferenced files, never a half-made ticket.
-  const stored: TStoredFile[] = [];
+  const stored: TReceivedFile[] = [];
   const rejectedAttachments: { filename: string; size: number; reason: string }[] = [];
   try {
-    stored.push(await storeBytes(ctx, raw, `original-${target.uid}.eml`, "message/rfc822"));
+    stored.push(await storeReceivedBytes(ctx, raw, `original-${target.uid}.eml`, "message/rfc822"));
     for (const a of parsed.attachments) {
       const filename = sanitizeFilename(toStorableText(a.filename ?? `attachment-${stored.length}`));
       const size = a.content?.length ?? a.size ?? 0;
-      if (size > LIMITS.uploadMaxBytes) {
-        rejectedAttachments.push({ filename, size, reason: `larger than ${LIMITS.uploadMaxBytes} bytes` });
-      } else if (BLOCKED_EXTENSIONS.test(filename)) {
-        rejectedAttachments.push({ filename, size, reason: "executable files are not accepted" });
-      } else if (!a.content) {
+      if (!a.content) {
         rejectedAttachments.push({ filename, size, reason: "no content" });
-      } else {
-        let type = (a.contentType || "application/octet-stream").toLowerCase();
-        // Markup can carry scripts: keep the bytes, never serve them as markup.
-        if (/html|svg|xml|javascript/.test(type)) type = "text/plain";
-        stored.push(await storeBytes(ctx, a.content, filename, type));
+        continue;
+      }
+      try {
+        // The same checks as an upload: size, type from the bytes, no executables.
+        stored.push(await receiveFileBytes(ctx, a.content, { filename, contentType: a.contentType }));
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        rejectedAttachments.push({
+          filename,
+          size,
+          reason: REJECTED_FILE_REASONS[error.code] ?? error.message,
+        });
       }
     }
   } catch (error) {
@@ -263,19 +239,7 @@ export async function ingestRawEmail(
         return { status: "rejected", reason: "sender is deactivated" } as TIngestResult;
       }
       // Attachments become uploads of the sender, claimed by the ticket or message below.
-      if (stored.length > 0) {
-        await tx.insert(attachments).values(
-          stored.map((f) => ({
-            id: f.id,
-            uploaderId: actor.id,
-            filename: f.filename,
-            contentType: f.contentType,
-            size: f.size,
-            sha256: f.sha256,
-            storageKey: f.storageKey,
-          })),
-        );
-      }
+      await insertAttachmentRows(tx, actor, stored);
       const attachmentIds = stored.map((f) => f.id);
       const rejectedNote =
         rejectedAttachments.length > 0

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { rm } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -94,6 +94,71 @@ export type TReceivedFile = {
 export type TUploadWatch = { signal: AbortSignal; touch(): void; rest(): void };
 
 /**
+ * The type a file is stored and served as, from its first bytes rather than from what the
+ * sender declared; markup is kept as plain text. Executables (by name or by content) are
+ * refused with `uploads.type_not_allowed`.
+ */
+async function decideContentType(head: Buffer, declaredType: string | undefined, filename: string) {
+  const sniffed = await fileTypeFromBuffer(head);
+  const declared = (declaredType || "application/octet-stream").toLowerCase().split(";")[0]!.trim();
+  if (BLOCKED_EXTENSIONS.test(filename)) throw createTypeNotAllowedError(declared);
+  let contentType: string;
+  if (sniffed) contentType = sniffed.mime;
+  else if (looksLikeText(head))
+    contentType =
+      declared.startsWith("text/") || declared === "application/json" || declared === "text/csv"
+        ? declared
+        : "text/plain";
+  else contentType = "application/octet-stream";
+  // HTML and SVG can carry scripts: keep the bytes, but never serve them as markup.
+  if (/html|svg|xml|javascript/.test(contentType)) contentType = "text/plain";
+  // A declared type is sender text: keep only a plain type/subtype.
+  if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(contentType))
+    contentType = "application/octet-stream";
+  if (BLOCKED_TYPES.has(contentType)) throw createTypeNotAllowedError(contentType);
+  return contentType;
+}
+
+/**
+ * Moves a file a channel brought in (an e-mail attachment, a Telegram document) into storage
+ * with the same checks as an upload: size limit, type from the bytes, no executables (each a
+ * coded AppError the caller may record instead). Nothing is written to the database.
+ */
+export async function receiveFileBytes(
+  ctx: Pick<AppContext, "storage">,
+  bytes: Buffer,
+  file: { filename: string | undefined; contentType?: string },
+): Promise<TReceivedFile> {
+  const filename = sanitizeFilename(file.filename);
+  if (bytes.length > LIMITS.uploadMaxBytes) throw createFileTooLargeError(LIMITS.uploadMaxBytes);
+  const contentType = await decideContentType(bytes.subarray(0, SNIFF_BYTES), file.contentType, filename);
+  return storeReceivedBytes(ctx, bytes, filename, contentType);
+}
+
+/**
+ * Stores bytes as they are, under the given name and type (the original of an inbound e-mail,
+ * kept for the record as `message/rfc822`). Nothing is written to the database.
+ */
+export async function storeReceivedBytes(
+  ctx: Pick<AppContext, "storage">,
+  bytes: Buffer,
+  filename: string,
+  contentType: string,
+): Promise<TReceivedFile> {
+  const id = randomUUID();
+  const storageKey = `${id.slice(0, 2)}/${id}`;
+  const temp = path.join(ctx.storage.tempDir, `${id}.part`);
+  await writeFile(temp, bytes);
+  try {
+    await ctx.storage.putFile(storageKey, temp);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  return { id, storageKey, filename, contentType, size: bytes.length, sha256 };
+}
+
+/**
  * Streams one uploaded file to disk (hashing it and enforcing the size limit), decides its real
  * type from its bytes, refuses executables, and moves it into storage. Nothing is written to the
  * database (see insertAttachmentRows); on any failure no file is left behind, temporary or stored.
@@ -130,24 +195,7 @@ export async function receiveUploadedFile(
     // The bytes are in; what follows is the server's work, not the client's.
     watch.rest();
     if (part.file.truncated) throw createFileTooLargeError(LIMITS.uploadMaxBytes);
-    const headBuf = Buffer.concat(head);
-    const sniffed = await fileTypeFromBuffer(headBuf);
-    const declared = (part.mimetype || "application/octet-stream").toLowerCase().split(";")[0]!.trim();
-    if (BLOCKED_EXTENSIONS.test(filename)) throw createTypeNotAllowedError(declared);
-    let contentType: string;
-    if (sniffed) contentType = sniffed.mime;
-    else if (looksLikeText(headBuf))
-      contentType =
-        declared.startsWith("text/") || declared === "application/json" || declared === "text/csv"
-          ? declared
-          : "text/plain";
-    else contentType = "application/octet-stream";
-    // HTML and SVG can carry scripts: keep the bytes, but never serve them as markup.
-    if (/html|svg|xml|javascript/.test(contentType)) contentType = "text/plain";
-    // A declared type is client text: keep only a plain type/subtype.
-    if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(contentType))
-      contentType = "application/octet-stream";
-    if (BLOCKED_TYPES.has(contentType)) throw createTypeNotAllowedError(contentType);
+    const contentType = await decideContentType(Buffer.concat(head), part.mimetype, filename);
     const id = randomUUID();
     const storageKey = `${id.slice(0, 2)}/${id}`;
     await ctx.storage.putFile(storageKey, tempPath);

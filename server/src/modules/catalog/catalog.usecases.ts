@@ -45,6 +45,21 @@ const slugify = (text: string) =>
     .replace(/^-|-$/g, "")
     .slice(0, 50) || `item-${Date.now().toString(36)}`;
 
+type TNamedBody = { name_ru: string; name_en: string; is_active?: boolean };
+
+/** The columns every kind has, for a new row: active unless the body says otherwise. */
+const namedRow = (b: TNamedBody) => ({ nameRu: b.name_ru, nameEn: b.name_en, isActive: b.is_active ?? true });
+
+/** A new row's slug: the body's, or one made from the English name. */
+const slugOf = (b: { slug?: string; name_en: string }) => b.slug ?? slugify(b.name_en);
+
+/** The same columns for a change: what the body leaves out stays as it is. */
+const namedChange = (b: Partial<TNamedBody>) => ({
+  nameRu: b.name_ru,
+  nameEn: b.name_en,
+  isActive: b.is_active,
+});
+
 export const queueRules: TCatalogRules<TQueueRow, TQueueBody> = {
   kind: "queues",
   list: queueRepository.list,
@@ -55,20 +70,8 @@ export const queueRules: TCatalogRules<TQueueRow, TQueueBody> = {
       throw createUnknownDepartmentError(body.department_id);
   },
   create: (db, b) =>
-    queueRepository.insert(db, {
-      slug: b.slug ?? slugify(b.name_en),
-      nameRu: b.name_ru,
-      nameEn: b.name_en,
-      departmentId: b.department_id ?? null,
-      isActive: b.is_active ?? true,
-    }),
-  update: (db, id, b) =>
-    queueRepository.update(db, id, {
-      nameRu: b.name_ru,
-      nameEn: b.name_en,
-      departmentId: b.department_id,
-      isActive: b.is_active,
-    }),
+    queueRepository.insert(db, { ...namedRow(b), slug: slugOf(b), departmentId: b.department_id ?? null }),
+  update: (db, id, b) => queueRepository.update(db, id, { ...namedChange(b), departmentId: b.department_id }),
   deactivate: queueRepository.deactivate,
   changesAccess: true,
   changesCatalog: true,
@@ -79,20 +82,8 @@ export const categoryRules: TCatalogRules<TCategoryRow, TCategoryBody> = {
   list: categoryRepository.list,
   find: categoryRepository.find,
   create: (db, b) =>
-    categoryRepository.insert(db, {
-      slug: b.slug ?? slugify(b.name_en),
-      nameRu: b.name_ru,
-      nameEn: b.name_en,
-      sortOrder: b.sort_order ?? 0,
-      isActive: b.is_active ?? true,
-    }),
-  update: (db, id, b) =>
-    categoryRepository.update(db, id, {
-      nameRu: b.name_ru,
-      nameEn: b.name_en,
-      sortOrder: b.sort_order,
-      isActive: b.is_active,
-    }),
+    categoryRepository.insert(db, { ...namedRow(b), slug: slugOf(b), sortOrder: b.sort_order ?? 0 }),
+  update: (db, id, b) => categoryRepository.update(db, id, { ...namedChange(b), sortOrder: b.sort_order }),
   deactivate: categoryRepository.deactivate,
   changesAccess: false,
   changesCatalog: true,
@@ -102,21 +93,8 @@ export const priorityRules: TCatalogRules<TPriorityRow, TPriorityBody> = {
   kind: "priorities",
   list: priorityRepository.list,
   find: priorityRepository.find,
-  create: (db, b) =>
-    priorityRepository.insert(db, {
-      slug: b.slug ?? slugify(b.name_en),
-      nameRu: b.name_ru,
-      nameEn: b.name_en,
-      rank: b.rank,
-      isActive: b.is_active ?? true,
-    }),
-  update: (db, id, b) =>
-    priorityRepository.update(db, id, {
-      nameRu: b.name_ru,
-      nameEn: b.name_en,
-      rank: b.rank,
-      isActive: b.is_active,
-    }),
+  create: (db, b) => priorityRepository.insert(db, { ...namedRow(b), slug: slugOf(b), rank: b.rank }),
+  update: (db, id, b) => priorityRepository.update(db, id, { ...namedChange(b), rank: b.rank }),
   deactivate: priorityRepository.deactivate,
   changesAccess: false,
   changesCatalog: true,
@@ -126,10 +104,8 @@ export const departmentRules: TCatalogRules<TDepartmentRow, TDepartmentBody> = {
   kind: "departments",
   list: departmentRepository.list,
   find: departmentRepository.find,
-  create: (db, b) =>
-    departmentRepository.insert(db, { nameRu: b.name_ru, nameEn: b.name_en, isActive: b.is_active ?? true }),
-  update: (db, id, b) =>
-    departmentRepository.update(db, id, { nameRu: b.name_ru, nameEn: b.name_en, isActive: b.is_active }),
+  create: (db, b) => departmentRepository.insert(db, namedRow(b)),
+  update: (db, id, b) => departmentRepository.update(db, id, namedChange(b)),
   deactivate: departmentRepository.deactivate,
   changesAccess: true,
   changesCatalog: false,

@@ -1,4 +1,4 @@
-import type { TLanguage } from "@helpdesk/contracts";
+import type { TLanguage, TNotificationChannel, TNotificationKind } from "@helpdesk/contracts";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { AppContext } from "../../app-context.js";
@@ -22,11 +22,7 @@ import type { TActor } from "../auth/auth.actor.js";
 import { findActorsByIds } from "../auth/auth.repository.js";
 import { ticketsWithBinding } from "../conversations/conversations.repository.js";
 import { canSeeInternalNotes, canViewTicket, type TTicketAccess } from "../tickets/tickets.policies.js";
-import {
-  resolvePreferences,
-  type TNotificationChannel,
-  type TNotificationKind,
-} from "./notifications.preferences.js";
+import { resolvePreferences } from "./notifications.preferences.js";
 import { usersWithSubscriptions } from "./notifications.push.js";
 import { describeNotification, type TNotificationFacts } from "./notifications.texts.js";
 

@@ -1,20 +1,8 @@
 import {
   NOTIFICATION_CHANNELS,
   NOTIFICATION_KINDS,
-  type TNotificationChannel,
-  type TNotificationKind,
   type TNotificationPreferences,
-  ZNotificationPreferences,
 } from "@helpdesk/contracts";
-
-export {
-  NOTIFICATION_CHANNELS,
-  NOTIFICATION_KINDS,
-  type TNotificationChannel,
-  type TNotificationKind,
-  type TNotificationPreferences,
-  ZNotificationPreferences,
-};
 
 const on = { email: true, in_app: true, web_push: true, telegram: false };
 

@@ -1,5 +1,4 @@
-import type { TLanguage, TTicketStatus } from "@helpdesk/contracts";
-import type { TNotificationKind } from "./notifications.preferences.js";
+import type { TLanguage, TNotificationKind, TTicketStatus } from "@helpdesk/contracts";
 
 const STATUS_NAMES: Record<TLanguage, Record<TTicketStatus, string>> = {
   ru: {

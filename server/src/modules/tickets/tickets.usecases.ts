@@ -489,6 +489,27 @@ export async function sweepArchivedTickets(db: Db, hours: number, batch = 500): 
 /** A message or note as the edit and delete rules see it. */
 export type TMessageRef = { id: number; ticket_id: number; author: { id: number } | null };
 
+/** The message (or note: `isInternal`) a change is about; a message is never edited as a note. */
+const theMessage = (m: TMessageRef, isInternal: boolean) =>
+  and(eq(ticketMessages.id, m.id), eq(ticketMessages.isInternal, isInternal));
+
+/** The history row of an edit or a deletion of a message or note. */
+const recordMessageChange = (
+  tx: DbOrTx,
+  emit: TEmit,
+  actor: TActor,
+  m: TMessageRef,
+  type: "message_edited" | "message_deleted",
+  isInternal: boolean,
+) =>
+  recordEvent(tx, emit, {
+    ticketId: m.ticket_id,
+    actorId: actor.id,
+    type,
+    data: { message_id: m.id },
+    isInternal,
+  });
+
 /**
  * Changes the text of a message or note; one `message_edited` history row. No text (an empty
  * PATCH) changes and writes nothing. Returns whether it changed anything.
@@ -507,14 +528,8 @@ export async function editMessage(
     await tx
       .update(ticketMessages)
       .set({ body: text, updatedAt: new Date() })
-      .where(and(eq(ticketMessages.id, m.id), eq(ticketMessages.isInternal, isInternal)));
-    await recordEvent(tx, emit, {
-      ticketId: m.ticket_id,
-      actorId: actor.id,
-      type: "message_edited",
-      data: { message_id: m.id },
-      isInternal,
-    });
+      .where(theMessage(m, isInternal));
+    await recordMessageChange(tx, emit, actor, m, "message_edited", isInternal);
   });
   return true;
 }
@@ -529,15 +544,7 @@ export async function deleteMessage(
   if (!canEditMessage(actor, m))
     throw createMessageEditForbiddenError(isInternal ? "notes" : "messages", "delete");
   await withTx(deps, async (tx, emit) => {
-    await tx
-      .delete(ticketMessages)
-      .where(and(eq(ticketMessages.id, m.id), eq(ticketMessages.isInternal, isInternal)));
-    await recordEvent(tx, emit, {
-      ticketId: m.ticket_id,
-      actorId: actor.id,
-      type: "message_deleted",
-      data: { message_id: m.id },
-      isInternal,
-    });
+    await tx.delete(ticketMessages).where(theMessage(m, isInternal));
+    await recordMessageChange(tx, emit, actor, m, "message_deleted", isInternal);
   });
 }
