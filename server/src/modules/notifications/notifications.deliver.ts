@@ -1,21 +1,14 @@
 import type { TLanguage } from "@helpdesk/contracts";
 import { eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../../app-context.js";
-import { resolveTransport, SMTP_POOL_CONNECTIONS, sendMail } from "../../channels/email/email.mailer.js";
-import { renderNotificationEmail } from "../../channels/email/email.templates.js";
-import {
-  messageIdDomain,
-  notificationMessageId,
-  rememberThreadIds,
-  threadHeadersFor,
-  ticketRootMessageId,
-} from "../../channels/email/email.threading.js";
+import { SMTP_POOL_CONNECTIONS } from "../../channels/email/email.mailer.js";
+import { emailNotifier } from "../../channels/email/email.notifier.js";
 import { idArray } from "../../platform/db/id-array.js";
 import { notificationDeliveries } from "../../platform/db/schema/index.js";
 import { findActorsByIds } from "../auth/auth.repository.js";
 import { loadEventContexts, mayBeToldAbout } from "./notifications.engine.js";
-import { pushToUser } from "./notifications.push.js";
-import { describeNotification } from "./notifications.texts.js";
+import type { TNotifier, TNotifierOutcome } from "./notifications.notifier.js";
+import { webPushNotifier } from "./notifications.push.js";
 
 /** Attempts before a delivery is given up (pg-boss retries with exponential backoff between). */
 export const MAX_DELIVERY_ATTEMPTS = 6;
@@ -56,7 +49,7 @@ export async function deliverNotifications(
     event_id: Number(d.event_id),
     user_id: Number(d.user_id),
   }));
-  const batch = createBatchLookups(ctx, claimed);
+  const batch = openBatch(ctx, claimed);
   const outcomes = new Map<number, "sent" | { skipped: string } | { error: unknown }>();
   // A few lanes, each taking the next delivery when its last one is done: one slow mail
   // holds up its own lane, not a whole slice of the batch.
@@ -74,7 +67,7 @@ export async function deliverNotifications(
   const lanes = Math.max(1, Math.min(options.parallelism ?? SEND_PARALLELISM, claimed.length));
   await Promise.all(Array.from({ length: lanes }, lane));
   const sent = claimed.filter((d) => outcomes.get(d.id) === "sent").map((d) => d.id);
-  await rememberThreadIds(ctx.db, batch.sentIds, "out");
+  await batch.finish();
   if (sent.length > 0) {
     await ctx.db
       .update(notificationDeliveries)
@@ -118,99 +111,66 @@ export async function deliverNotifications(
   return { retry };
 }
 
-type TBatchLookups = ReturnType<typeof createBatchLookups>;
+/** Notifiers by channel: how a delivery reaches its recipient. */
+const NOTIFIERS = new Map<string, TNotifier>([emailNotifier, webPushNotifier].map((n) => [n.channel, n]));
 
-/** What several deliveries of one batch share, read once (lazily) for the batch. */
-function createBatchLookups(ctx: TDeliverCtx, claimed: TClaimed[]) {
-  const once = <K, V>(load: (key: K) => Promise<V>) => {
-    const cache = new Map<K, Promise<V>>();
-    return (key: K) => {
-      let p = cache.get(key);
-      if (!p) {
-        p = load(key);
-        cache.set(key, p);
-      }
-      return p;
-    };
-  };
-  const events = once((_: "all") =>
-    loadEventContexts(
-      ctx.db,
-      claimed.map((d) => d.event_id),
-    ),
+type TBatch = ReturnType<typeof openBatch>;
+
+/**
+ * What the deliveries of one batch share, read once: their events (one query) and recipients
+ * (one query), and one session per channel's notifier.
+ */
+function openBatch(ctx: TDeliverCtx, claimed: TClaimed[]) {
+  const events = loadEventContexts(
+    ctx.db,
+    claimed.map((d) => d.event_id),
   );
-  const sentIds: { ticketId: number; messageId: string }[] = [];
-  const users = once(async (_: "all") => {
-    const actors = await findActorsByIds(
-      ctx.db,
-      claimed.map((d) => d.user_id),
-    );
-    return new Map(actors.map((a) => [a.id, a]));
-  });
+  const users = findActorsByIds(
+    ctx.db,
+    claimed.map((d) => d.user_id),
+  ).then((actors) => new Map(actors.map((a) => [a.id, a])));
+  // Both are awaited by the first delivery; a failure there fails the batch, never unobserved.
+  events.catch(() => {});
+  users.catch(() => {});
+  const sessions = new Map<string, ReturnType<TNotifier["open"]>>();
   return {
-    event: async (eventId: number) => (await events("all")).get(eventId) ?? null,
-    user: async (userId: number) => (await users("all")).get(userId),
-    transport: once((_: "all") => resolveTransport(ctx)),
-    organisation: once(async (_: "all") => (await ctx.settings.get()).organisation_name),
-    /** Message-IDs sent in this batch, written together before the batch's outcomes. */
-    sentIds,
-    remember: (ticketId: number, messageIds: string[]) => {
-      for (const messageId of messageIds) sentIds.push({ ticketId, messageId });
+    event: async (eventId: number) => (await events).get(eventId) ?? null,
+    user: async (userId: number) => (await users).get(userId),
+    session(channel: string) {
+      const notifier = NOTIFIERS.get(channel);
+      if (!notifier) return undefined;
+      let session = sessions.get(channel);
+      if (!session) {
+        session = notifier.open(ctx);
+        sessions.set(channel, session);
+      }
+      return session;
     },
-    thread: once((key: string) => {
-      const [ticketId, root] = JSON.parse(key) as [number, string];
-      return threadHeadersFor(ctx.db, ticketId, root);
-    }),
+    finish: async () => {
+      for (const session of sessions.values()) await session.finish();
+    },
   };
 }
 
 /**
- * Sends one delivery, or says why it was skipped. The recipient's right to see the ticket (and
- * the note) is checked again now: it was decided at fan-out, but the ticket may have moved or
- * the person lost their role since, and then nothing about it may reach them. The event and
- * the recipient are read when the batch runs, never carried over from fan-out.
+ * Sends one delivery through its channel's notifier, or says why it was skipped. The
+ * recipient's right to see the ticket (and the note) is checked again now: it was decided at
+ * fan-out, but the ticket may have moved or the person lost their role since, and then nothing
+ * about it may reach them. The event and the recipient are read when the batch runs, never
+ * carried over from fan-out.
  */
-async function sendOne(
-  ctx: TDeliverCtx,
-  d: TClaimed,
-  batch: TBatchLookups,
-): Promise<"sent" | { skipped: string }> {
+async function sendOne(ctx: TDeliverCtx, d: TClaimed, batch: TBatch): Promise<TNotifierOutcome> {
   const ev = await batch.event(d.event_id);
   if (!ev?.facts) return { skipped: "the event or its ticket is gone" };
   const user = await batch.user(d.user_id);
   if (!user?.isActive) return { skipped: "the recipient is deactivated" };
   if (!mayBeToldAbout(user, ev)) return { skipped: "the recipient may no longer see this ticket" };
-  const lang = user.language as TLanguage;
-  const link = `${ctx.config.publicUrl}/tickets/${ev.ticket.id}`;
-  if (d.channel === "email") {
-    if (!user.email) return { skipped: "the recipient has no e-mail address" };
-    const resolved = await batch.transport("all");
-    const { from } = resolved;
-    const domain = messageIdDomain(from, ctx.config.publicUrl);
-    const root = ticketRootMessageId(ctx.config.appSecret, domain, ev.ticket.id);
-    const messageId = notificationMessageId(ctx.config.appSecret, domain, ev.ticket.id, ev.eventId, user.id);
-    const thread = await batch.thread(JSON.stringify([ev.ticket.id, root]));
-    const organisation = await batch.organisation("all");
-    const mail = renderNotificationEmail(lang, ev.facts, { link, organisation });
-    await sendMail(
-      ctx,
-      {
-        to: user.email,
-        ...mail,
-        messageId,
-        inReplyTo: thread.inReplyTo,
-        references: thread.references,
-        language: lang,
-      },
-      resolved,
-    );
-    batch.remember(ev.ticket.id, [messageId, root]);
-    return "sent";
-  }
-  if (d.channel === "web_push") {
-    const text = describeNotification(lang, ev.facts);
-    const n = await pushToUser(ctx, user.id, { ...text, url: link, ticket_id: ev.ticket.id, kind: ev.kind });
-    return n > 0 ? "sent" : { skipped: "no push subscription" };
-  }
-  return { skipped: `no delivery for channel ${d.channel}` };
+  const session = batch.session(d.channel);
+  if (!session) return { skipped: `no delivery for channel ${d.channel}` };
+  return session.send({
+    event: { ...ev, facts: ev.facts },
+    recipient: user,
+    language: user.language as TLanguage,
+    link: `${ctx.config.publicUrl}/tickets/${ev.ticket.id}`,
+  });
 }

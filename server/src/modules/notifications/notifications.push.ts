@@ -4,6 +4,8 @@ import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { decryptSecret, encryptSecret } from "../../platform/crypto.js";
 import { pushSubscriptions, settings } from "../../platform/db/schema/index.js";
+import type { TNotifier } from "./notifications.notifier.js";
+import { describeNotification } from "./notifications.texts.js";
 
 const VAPID_KEY = "push.vapid";
 const ZStoredVapid = z.object({ public_key: z.string(), private_key_enc: z.string(), subject: z.string() });
@@ -133,3 +135,23 @@ export async function pushToUser(
   if (failures.length > 0 && accepted === 0) throw new Error(failures.join("; "));
   return accepted;
 }
+
+/** Notifications as browser pushes to every subscription of the recipient. */
+export const webPushNotifier: TNotifier = {
+  channel: "web_push",
+  open(ctx) {
+    return {
+      async send({ event, recipient, language, link }) {
+        const text = describeNotification(language, event.facts);
+        const n = await pushToUser(ctx, recipient.id, {
+          ...text,
+          url: link,
+          ticket_id: event.ticket.id,
+          kind: event.kind,
+        });
+        return n > 0 ? "sent" : { skipped: "no push subscription" };
+      },
+      finish: async () => {},
+    };
+  },
+};
