@@ -305,8 +305,9 @@ export class MailboxRunner {
     await flush();
   }
 
-  private async rejectHuge(client: ImapFlow, uidValidity: number, uid: number, size: number) {
-    await this.ctx.db
+  /** Records a mail of this mailbox as rejected without ingesting it (once: a repeat is ignored). */
+  private recordRejected(uidValidity: number, uid: number, reason: string, size: number) {
+    return this.ctx.db
       .insert(inboundEmails)
       .values({
         mailboxId: this.mailbox.id,
@@ -314,10 +315,19 @@ export class MailboxRunner {
         uid,
         messageId: null,
         status: "rejected",
-        reason: `larger than ${MAX_RAW_EMAIL_BYTES} bytes (${size}); not downloaded`,
+        reason,
         size: Math.min(size, 2 ** 31 - 1),
       })
       .onConflictDoNothing();
+  }
+
+  private async rejectHuge(client: ImapFlow, uidValidity: number, uid: number, size: number) {
+    await this.recordRejected(
+      uidValidity,
+      uid,
+      `larger than ${MAX_RAW_EMAIL_BYTES} bytes (${size}); not downloaded`,
+      size,
+    );
     this.stats.rejected += 1;
     await this.markSeen(client, [uid]);
   }
@@ -361,18 +371,12 @@ export class MailboxRunner {
           "could not store inbound mail",
         );
         if (n >= 3) {
-          await this.ctx.db
-            .insert(inboundEmails)
-            .values({
-              mailboxId: this.mailbox.id,
-              uidValidity,
-              uid,
-              status: "rejected",
-              reason: `failed 3 times: ${describeImapError(error)}`,
-              size: raw.length,
-            })
-            .onConflictDoNothing()
-            .catch(() => {});
+          await this.recordRejected(
+            uidValidity,
+            uid,
+            `failed 3 times: ${describeImapError(error)}`,
+            raw.length,
+          ).catch(() => {});
           done.push(uid);
           this.failures.delete(uid);
         }

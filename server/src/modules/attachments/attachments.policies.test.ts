@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { TActor } from "../auth/auth.actor.js";
+import { testActor } from "../auth/auth.actor.fixtures.js";
 import { canDownloadAttachment } from "./attachments.policies.js";
 
-const actor = (role: TActor["role"], id = 1): TActor => ({
-  id,
-  role,
-  email: `${role}@example.com`,
-  name: role,
-  language: "en",
-  departmentIds: [],
-  queueIds: [],
-  sessionId: null,
-  apiTokenId: null,
-});
+const actor = testActor;
 
 describe("attachments.policies", () => {
   it("keeps an unattached upload to its uploader", () => {

@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { TActor } from "../auth/auth.actor.js";
+import { testActor } from "../auth/auth.actor.fixtures.js";
 import { canSeeNotification, canViewDeliveryLog } from "./notifications.policies.js";
 
-const actor = (role: TActor["role"]): TActor => ({
-  id: 1,
-  role,
-  email: `${role}@example.com`,
-  name: role,
-  language: "en",
-  departmentIds: [],
-  queueIds: [],
-  sessionId: null,
-  apiTokenId: null,
-});
+const actor = testActor;
 
 describe("notifications.policies", () => {
   it("shows the delivery log to admins only", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TActor } from "../auth/auth.actor.js";
+import { testActor } from "../auth/auth.actor.fixtures.js";
 import {
   canAssign,
   canChangeStatus,
@@ -8,17 +8,7 @@ import {
   type TTicketAccess,
 } from "./tickets.policies.js";
 
-const actor = (role: TActor["role"], id: number, queueIds: number[] = []): TActor => ({
-  id,
-  role,
-  email: `${id}@x`,
-  name: String(id),
-  language: "en",
-  departmentIds: [],
-  queueIds,
-  sessionId: null,
-  apiTokenId: null,
-});
+const actor = testActor;
 const ticket: TTicketAccess = { requesterId: 1, assigneeId: 3, queueId: 10, status: "open" };
 
 describe("ticket policies", () => {
