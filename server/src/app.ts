@@ -157,6 +157,7 @@ export async function createServer(
           isWorker: config.services.includes("worker"),
           pollingIntervalMs: config.jobs.pollingIntervalMs,
           maxConcurrency: config.jobs.concurrency,
+          listen: database.listen,
         });
   setQueueDepthReader(() => ctx.jobs.depths());
 

@@ -56,6 +56,9 @@ export type JobRunner = {
   stop(): Promise<void>;
 };
 
+/** The NOTIFY channel on which a process that sent jobs wakes the others' idle loops. */
+const WAKE_CHANNEL = "helpdesk_jobs";
+
 /** Jobs fetched in one round trip when the definition does not say. */
 const DEFAULT_BATCH_SIZE = 10;
 
@@ -78,6 +81,11 @@ export async function startJobRunner(options: {
   pollingIntervalMs?: number;
   /** Upper bound on any queue's concurrency in this process. */
   maxConcurrency?: number;
+  /**
+   * Where several processes share the queue (PostgreSQL): how a job sent by one wakes the
+   * idle loops of another at once instead of at their next poll.
+   */
+  listen?: (channel: string, onMessage: (payload: string) => void) => () => Promise<void>;
 }): Promise<JobRunner> {
   const { logger } = options;
   // pg-boss's own statements (fetch, complete, maintenance) are background work: on the
@@ -276,6 +284,22 @@ export async function startJobRunner(options: {
     }
   }
 
+  // Other processes' sends wake this one's loops; this one's sends wake theirs (one NOTIFY
+  // per statement of jobs, after it committed). Payload: the queue's name.
+  const names = new Set(options.jobs.map((j) => j.name));
+  const stopListening =
+    options.isWorker && options.listen
+      ? options.listen(WAKE_CHANNEL, (queue) => {
+          if (names.has(queue)) wake(queue);
+        })
+      : undefined;
+  const tellOthers = async (name: string) => {
+    if (!options.listen) return;
+    await executor
+      .executeSql("SELECT pg_notify($1, $2)", [WAKE_CHANNEL, name])
+      .catch((error: unknown) => logger.warn({ err: error, job: name }, "could not wake other workers"));
+  };
+
   /**
    * Jobs sent in the same turn of the event loop go to the queue in one statement: a burst of
    * events (each queuing its fan-out) costs one insert and one commit, not one per event.
@@ -294,6 +318,7 @@ export async function startJobRunner(options: {
     try {
       await boss.insert(batch.items.map((i) => ({ name, data: i.data, singletonKey: i.singletonKey })));
       wake(name);
+      await tellOthers(name);
       for (const w of batch.waiters) w.resolve();
     } catch (error) {
       for (const w of batch.waiters) w.reject(error);
@@ -322,6 +347,7 @@ export async function startJobRunner(options: {
       if (items.length === 0) return;
       await boss.insert(items.map((i) => ({ name, data: i.data, singletonKey: i.singletonKey })));
       wake(name);
+      await tellOthers(name);
     },
     async runNow(name, data) {
       const def = byName.get(name);
@@ -339,6 +365,7 @@ export async function startJobRunner(options: {
     async stop() {
       stopping = true;
       stopSignal.abort();
+      await stopListening?.();
       const finished = await Promise.race([
         Promise.all(loops).then(() => true),
         sleep(5000).then(() => false),

@@ -75,6 +75,54 @@ describe("job runner", () => {
     }
   });
 
+  it.runIf(process.env.TEST_DB === "postgres")(
+    "wakes an idle worker in another process at once when a job is sent (PostgreSQL NOTIFY)",
+    { timeout: 60_000 },
+    async () => {
+      const name = "test.wake";
+      const ranAt: number[] = [];
+      const def = defineJob({
+        name,
+        payload: z.object({}).passthrough(),
+        async handler() {
+          ranAt.push(Date.now());
+        },
+      });
+      const listen = s.ctx.database.listen;
+      expect(listen).toBeDefined();
+      // Two runners standing for two processes: the sender's wake-up of its own loops cannot
+      // reach the worker, and the worker polls only every ten minutes.
+      const worker = await startJobRunner({
+        executor: s.ctx.database.executor,
+        logger,
+        jobs: [def],
+        isWorker: true,
+        pollingIntervalMs: LONG_POLL_MS,
+        listen,
+      });
+      const sender = await startJobRunner({
+        executor: s.ctx.database.executor,
+        logger,
+        jobs: [def],
+        isWorker: false,
+        listen,
+      });
+      try {
+        // Let the worker's first (empty) fetch happen and its listener connect.
+        await new Promise((r) => setTimeout(r, 1500));
+        for (let round = 0; round < 3; round++) {
+          const sentAt = Date.now();
+          await sender.send(name, { round });
+          await until(async () => ranAt.length > round, 10_000);
+          expect(ranAt[round]! - sentAt).toBeLessThan(3000);
+        }
+      } finally {
+        await sender.stop();
+        await worker.stop();
+      }
+    },
+  );
+
   it("fails only the job that threw, completing the rest of its batch", { timeout: 120_000 }, async () => {
     const name = "test.one-bad";
     const ran: number[] = [];

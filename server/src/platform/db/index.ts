@@ -28,6 +28,12 @@ export type Database = {
   executor: SqlExecutor;
   /** Applies the committed migrations (see migrateDatabase). */
   migrate(): Promise<void>;
+  /**
+   * PostgreSQL only: calls `onMessage` with the payload of every NOTIFY on `channel`, from any
+   * process, over a connection of its own that is opened again (with backoff) when it drops.
+   * Returns a function that stops listening.
+   */
+  listen?(channel: string, onMessage: (payload: string) => void): () => Promise<void>;
   close(): Promise<void>;
 };
 
@@ -87,6 +93,7 @@ export async function openDatabase(options: {
     };
   }
   if (options.databaseUrl === "memory://") return openPglite(undefined);
+  const databaseUrl = options.databaseUrl;
   const settings = { ...DEFAULT_POOL_OPTIONS, ...options.pool };
   if (options.poolSize !== undefined) settings.max = options.poolSize;
   const pool = new pg.Pool({
@@ -112,6 +119,7 @@ export async function openDatabase(options: {
   return {
     kind: "postgres",
     db,
+    listen: (channel, onMessage) => listenPostgres(databaseUrl, channel, onMessage, onConnectionError),
     executor: {
       async executeSql(text, values) {
         const r = await pool.query(text, values as unknown[]);
@@ -132,6 +140,54 @@ export async function openDatabase(options: {
       }
     },
     close: () => pool.end(),
+  };
+}
+
+/** LISTEN on a dedicated connection, reconnecting with backoff (1 s doubling to 30 s). */
+function listenPostgres(
+  connectionString: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onConnectionError: (error: Error) => void,
+): () => Promise<void> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let retryMs = 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async () => {
+    if (stopped) return;
+    const c = new pg.Client({ connectionString, keepAlive: true });
+    client = c;
+    const again = () => {
+      if (stopped || client !== c) return;
+      client = undefined;
+      c.end().catch(() => {});
+      timer = setTimeout(() => void connect(), retryMs);
+      timer.unref();
+      retryMs = Math.min(retryMs * 2, 30_000);
+    };
+    c.on("error", (error) => {
+      onConnectionError(error);
+      again();
+    });
+    c.on("end", again);
+    c.on("notification", (n) => {
+      if (n.channel === channel) onMessage(n.payload ?? "");
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      retryMs = 1000;
+    } catch (error) {
+      onConnectionError(error as Error);
+      again();
+    }
+  };
+  void connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await client?.end().catch(() => {});
   };
 }
 
