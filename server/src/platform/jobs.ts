@@ -300,6 +300,13 @@ export async function startJobRunner(options: {
       .catch((error: unknown) => logger.warn({ err: error, job: name }, "could not wake other workers"));
   };
 
+  /** Inserts jobs of one queue in one statement and wakes its loops, here and elsewhere. */
+  const insertJobs = async (name: string, items: { data: object; singletonKey?: string }[]) => {
+    await boss.insert(items.map((i) => ({ name, data: i.data, singletonKey: i.singletonKey })));
+    wake(name);
+    await tellOthers(name);
+  };
+
   /**
    * Jobs sent in the same turn of the event loop go to the queue in one statement: a burst of
    * events (each queuing its fan-out) costs one insert and one commit, not one per event.
@@ -316,9 +323,7 @@ export async function startJobRunner(options: {
     pendingSends.delete(name);
     if (!batch) return;
     try {
-      await boss.insert(batch.items.map((i) => ({ name, data: i.data, singletonKey: i.singletonKey })));
-      wake(name);
-      await tellOthers(name);
+      await insertJobs(name, batch.items);
       for (const w of batch.waiters) w.resolve();
     } catch (error) {
       for (const w of batch.waiters) w.reject(error);
@@ -344,10 +349,7 @@ export async function startJobRunner(options: {
       });
     },
     async sendMany(name, items) {
-      if (items.length === 0) return;
-      await boss.insert(items.map((i) => ({ name, data: i.data, singletonKey: i.singletonKey })));
-      wake(name);
-      await tellOthers(name);
+      if (items.length > 0) await insertJobs(name, items);
     },
     async runNow(name, data) {
       const def = byName.get(name);

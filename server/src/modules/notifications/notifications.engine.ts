@@ -281,19 +281,11 @@ export async function findRecipientsOfEvents(
 export const mayBeToldAbout = (actor: TActor, ev: Pick<TEventContext, "ticket" | "isInternal">): boolean =>
   canViewTicket(actor, ev.ticket) && (!ev.isInternal || canSeeInternalNotes(actor));
 
-/** Work in flight in this process (tests wait for it). */
-const inFlight = new Set<Promise<unknown>>();
-export function trackNotificationWork<T>(p: Promise<T>): Promise<T> {
-  inFlight.add(p);
-  void p.finally(() => inFlight.delete(p)).catch(() => {});
-  return p;
-}
-/** Resolves when this process has no fan-out in flight (nor a processor step, such as a reply). */
-export async function waitForNotificationsIdle(): Promise<void> {
-  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-  await waitForProcessorsIdle();
-  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-}
+/**
+ * Resolves when this process has no fan-out being queued (nor any other processor step, such
+ * as a reply): the processors' steps are tracked by their registry.
+ */
+export const waitForNotificationsIdle = waitForProcessorsIdle;
 
 /**
  * Fans ticket events out: decides recipients and channels, writes one delivery row per

@@ -4,13 +4,7 @@ import type { AppContext } from "../../app-context.js";
 import { defineJob, type JobDefinition } from "../../platform/jobs.js";
 import type { Processor } from "../../platform/processors.js";
 import { deliverNotifications, MAX_DELIVERY_ATTEMPTS } from "./notifications.deliver.js";
-import {
-  DELIVER_JOB,
-  FAN_OUT_JOB,
-  fanOutEvents,
-  sweepNotifications,
-  trackNotificationWork,
-} from "./notifications.engine.js";
+import { DELIVER_JOB, FAN_OUT_JOB, fanOutEvents, sweepNotifications } from "./notifications.engine.js";
 
 const ZId = z.number().int().positive();
 
@@ -107,15 +101,17 @@ export function createNotificationJobs(ctx: AppContext): JobDefinition[] {
  * in `ticket_events`.
  */
 export function createNotificationProcessor(ctx: AppContext): Processor {
+  // The events published in this turn of the event loop, and the step that queues them.
   let pending: number[] = [];
-  const flush = () => {
+  let flush: Promise<void> | undefined;
+  const queue = async () => {
+    await new Promise((r) => setImmediate(r));
     const eventIds = pending;
     pending = [];
-    void trackNotificationWork(
-      ctx.jobs.send(FAN_OUT_JOB, { eventIds }).catch((error: unknown) => {
-        ctx.logger.warn({ err: error, eventIds }, "could not queue a fan-out; the sweep will");
-      }),
-    );
+    flush = undefined;
+    await ctx.jobs.send(FAN_OUT_JOB, { eventIds }).catch((error: unknown) => {
+      ctx.logger.warn({ err: error, eventIds }, "could not queue a fan-out; the sweep will");
+    });
   };
   return {
     name: "notifications",
@@ -123,8 +119,9 @@ export function createNotificationProcessor(ctx: AppContext): Processor {
     delivery: "once",
     handle(event) {
       if (!isTicketEvent(event) || event.eventId === null) return;
-      if (pending.length === 0) void trackNotificationWork(new Promise((r) => setImmediate(r)).then(flush));
       pending.push(event.eventId);
+      flush ??= queue();
+      return flush;
     },
   };
 }
