@@ -1,3 +1,4 @@
+export * from "./channels.js";
 export * from "./enums.js";
 export * from "./events.js";
 export * from "./limits.js";

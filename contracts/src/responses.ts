@@ -223,8 +223,10 @@ export const ZMailbox = z.strictObject({
   username: z.string(),
   has_password: z.boolean(),
   folder: z.string(),
-  queue_id: z.number(),
+  queue_id: z.number().nullable(),
   is_enabled: z.boolean(),
+  /** What its reader does: running, backoff (crashed, restarting), error, stopped. */
+  state: z.enum(["stopped", "running", "backoff", "error"]),
   last_fetch_at: ZIsoDate.nullable(),
   last_error: z.string().nullable(),
   last_error_at: ZIsoDate.nullable(),
@@ -240,13 +242,13 @@ export const ZMailboxTestResult = z.discriminatedUnion("ok", [
 ]);
 export type TMailboxTestResult = z.infer<typeof ZMailboxTestResult>;
 
-export const INBOUND_STATUSES = ["ticket", "reply", "ignored", "rejected"] as const;
+export const INBOUND_STATUSES = ["ticket", "reply", "handled", "ignored", "rejected"] as const;
 export type TInboundStatus = (typeof INBOUND_STATUSES)[number];
 
 /** A fetched mail and what became of it. */
 export const ZInboundMail = z.strictObject({
   id: z.number(),
-  mailbox_id: z.number(),
+  mailbox_id: z.number().nullable(),
   uid: z.number(),
   message_id: z.string().nullable(),
   status: z.enum(INBOUND_STATUSES),

@@ -5,6 +5,7 @@ import type { SignInThrottle } from "./modules/auth/auth.throttle.js";
 import type { TokenService } from "./modules/auth/auth.tokens.js";
 import type { CatalogCache } from "./modules/catalog/catalog.cache.js";
 import type { SettingsService } from "./modules/catalog/settings.service.js";
+import type { TInboundAutomation } from "./modules/conversations/conversations.inbound.js";
 import type { EventBus } from "./platform/bus.js";
 import type { TConfig } from "./platform/config.js";
 import type { Database, Db } from "./platform/db/index.js";
@@ -23,6 +24,8 @@ export type AppContext = {
   processors: ProcessorRegistry;
   /** The channel drivers (e-mail, and the channels after it), by name. */
   channels: ChannelRegistry;
+  /** What decides about an inbound message before it is routed (the rules bot plugs in here). */
+  automations: readonly TInboundAutomation[];
   storage: FileStorage;
   jobs: JobRunner;
   tokens: TokenService;

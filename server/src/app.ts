@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyCookie from "@fastify/cookie";
@@ -13,10 +15,12 @@ import { type Logger, pino } from "pino";
 import type { AppContext } from "./app-context.js";
 import type { ChannelDriver } from "./channels/channel-driver.js";
 import { createChannelRegistry } from "./channels/channel-registry.js";
-import { emailDriver } from "./channels/email/email.driver.js";
+import { registerChannelAccountRoutes } from "./channels/channels.routes.js";
+import { startChannelRuntime } from "./channels/channels.runtime.js";
+import { createEmailDriver } from "./channels/email/email.driver.js";
 import { closeTransports } from "./channels/email/email.mailer.js";
 import { registerEmailAdminRoutes } from "./channels/email/email.routes.js";
-import { ensureEnvMailbox, startImapWorker } from "./channels/email/imap.worker.js";
+import { ensureEnvMailbox } from "./channels/email/imap.worker.js";
 import { registerAttachmentRoutes } from "./modules/attachments/attachments.routes.js";
 import { createAuthGuard } from "./modules/auth/auth.guard.js";
 import { createThrottleCleanupJob } from "./modules/auth/auth.jobs.js";
@@ -28,6 +32,7 @@ import { registerCatalogRoutes } from "./modules/catalog/catalog.routes.js";
 import { seedReferenceData } from "./modules/catalog/catalog.seed.js";
 import { createSettingsService } from "./modules/catalog/settings.service.js";
 import { registerContactRoutes } from "./modules/contacts/contacts.routes.js";
+import type { TInboundAutomation } from "./modules/conversations/conversations.inbound.js";
 import {
   createConversationJobs,
   createConversationsProcessor,
@@ -76,8 +81,10 @@ export async function createServer(
     logger?: Logger;
     database?: Database;
     jobs?: "pg-boss" | "inline";
-    /** Channel drivers besides the built-in ones (tests bring an in-tree test driver). */
+    /** Channel drivers besides the built-in ones, or instead of one of the same name (tests). */
     drivers?: ChannelDriver[];
+    /** What decides about inbound messages before routing (the rules bot; tests). */
+    automations?: TInboundAutomation[];
   } = {},
 ): Promise<TServer> {
   const logger =
@@ -104,7 +111,8 @@ export async function createServer(
     db: database.db,
     bus,
     processors: createProcessorRegistry(bus, logger),
-    channels: createChannelRegistry([emailDriver, ...(options.drivers ?? [])]),
+    channels: createChannelRegistry(withBuiltInDrivers(options.drivers ?? [])),
+    automations: options.automations ?? [],
     storage: await createLocalStorage(config.dataDir),
     jobs: undefined as unknown as JobRunner,
     tokens,
@@ -150,24 +158,31 @@ export async function createServer(
   ctx.jobs =
     options.jobs === "inline"
       ? createInlineJobRunner(jobDefinitions)
-      : await startJobRunner({
-          executor: database.executor,
-          logger,
-          jobs: jobDefinitions,
-          isWorker: config.services.includes("worker"),
-          pollingIntervalMs: config.jobs.pollingIntervalMs,
-          maxConcurrency: config.jobs.concurrency,
-          listen: database.listen,
-        });
+      : // Two processes starting on a fresh database must not both create pg-boss's schema.
+        await database.serialised(() =>
+          startJobRunner({
+            executor: database.executor,
+            logger,
+            jobs: jobDefinitions,
+            isWorker: config.services.includes("worker"),
+            pollingIntervalMs: config.jobs.pollingIntervalMs,
+            maxConcurrency: config.jobs.concurrency,
+            listen: database.listen,
+          }),
+        );
   setQueueDepthReader(() => ctx.jobs.depths());
 
   ctx.processors.register(createNotificationProcessor(ctx));
   ctx.processors.register(createConversationsProcessor(ctx));
   await ensureEnvMailbox(ctx);
-  // Inbound mail is read by worker processes only; tests start the reader themselves.
-  const imapWorker =
+  // Channel receivers (IMAP mailboxes, …) run in worker processes, each account under a lease;
+  // tests start the runtime themselves.
+  const channelRuntime =
     config.services.includes("worker") && options.jobs !== "inline" && !config.isTest
-      ? startImapWorker(ctx)
+      ? startChannelRuntime(ctx, ctx.channels, {
+          owner: `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
+          leaseMs: config.channelLeaseMs,
+        })
       : undefined;
 
   const app = await buildHttpApp(ctx);
@@ -181,7 +196,7 @@ export async function createServer(
     async close() {
       await app.close();
       await new Promise((resolve) => (metricsListener ? metricsListener.close(resolve) : resolve(undefined)));
-      await imapWorker?.stop();
+      await channelRuntime?.stop();
       // Jobs first: a delivery in flight finishes on its SMTP connection before the pool closes.
       await ctx.jobs.stop();
       closeTransports();
@@ -190,6 +205,12 @@ export async function createServer(
       if (!options.database) await database.close();
     },
   };
+}
+
+/** The built-in channel drivers, with any given ones added (or replacing one of the same name). */
+function withBuiltInDrivers(given: ChannelDriver[]): ChannelDriver[] {
+  const builtIn = [createEmailDriver()].filter((d) => !given.some((g) => g.name === d.name));
+  return [...builtIn, ...given];
 }
 
 function createInlineJobRunner(defs: JobDefinition[]): JobRunner {
@@ -321,6 +342,9 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
     await registerRealtimeRoutes(scope, ctx);
     await registerNotificationRoutes(scope, ctx);
     await registerEmailAdminRoutes(scope, ctx);
+    // Each channel's own routes (a webhook, the widget's socket).
+    for (const driver of ctx.channels.list()) await driver.routes?.(scope, ctx);
+    await registerChannelAccountRoutes(scope, ctx);
   });
 
   if (hasWebApp)

@@ -8,6 +8,7 @@ import pg from "pg";
 import { type Logger, pino } from "pino";
 import { createServer, type TServer } from "../src/app.js";
 import type { ChannelDriver } from "../src/channels/channel-driver.js";
+import type { TInboundAutomation } from "../src/modules/conversations/conversations.inbound.js";
 import { loadConfig, type TConfig } from "../src/platform/config.js";
 import { openDatabase } from "../src/platform/db/index.js";
 
@@ -50,6 +51,7 @@ export async function startTestServer(
     jobs?: "inline" | "pg-boss";
     logger?: Logger;
     drivers?: ChannelDriver[];
+    automations?: TInboundAutomation[];
   } = {},
 ): Promise<TTestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "helpdesk-test-"));
@@ -87,6 +89,7 @@ export async function startTestServer(
     database,
     jobs: options.jobs ?? "inline",
     drivers: options.drivers,
+    automations: options.automations,
   });
   let counter = 0;
   const t: TTestServer = {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "../platform/db/index.js";
 import { channelAccounts } from "../platform/db/schema/index.js";
 
@@ -86,4 +86,91 @@ export async function recordHealthy(db: DbOrTx, id: number) {
 
 export async function touchAccount(db: DbOrTx, id: number) {
   await db.update(channelAccounts).set({ lastActivityAt: new Date() }).where(eq(channelAccounts.id, id));
+}
+
+/**
+ * The columns the admin API shows, named one by one: columns added to the table later are not
+ * read until the API shows them.
+ */
+const ADMIN_COLUMNS = {
+  id: channelAccounts.id,
+  kind: channelAccounts.kind,
+  name: channelAccounts.name,
+  config: channelAccounts.config,
+  isEnabled: channelAccounts.isEnabled,
+  state: channelAccounts.state,
+  lastError: channelAccounts.lastError,
+  lastErrorAt: channelAccounts.lastErrorAt,
+  lastActivityAt: channelAccounts.lastActivityAt,
+  failures: channelAccounts.failures,
+  leaseOwner: channelAccounts.leaseOwner,
+  leaseUntil: channelAccounts.leaseUntil,
+  createdAt: channelAccounts.createdAt,
+  updatedAt: channelAccounts.updatedAt,
+};
+
+/** An account as the admin API reads it (config still sealed). */
+export type TChannelAccountAdminRow = Pick<TChannelAccountRow, keyof typeof ADMIN_COLUMNS>;
+
+/** Every account, or those of one kind, oldest first. */
+export async function findChannelAccounts(
+  db: DbOrTx,
+  filter: { kind?: string } = {},
+): Promise<TChannelAccountAdminRow[]> {
+  return db
+    .select(ADMIN_COLUMNS)
+    .from(channelAccounts)
+    .where(filter.kind === undefined ? undefined : eq(channelAccounts.kind, filter.kind))
+    .orderBy(asc(channelAccounts.id));
+}
+
+export async function findChannelAccount(
+  db: DbOrTx,
+  id: number,
+): Promise<TChannelAccountAdminRow | undefined> {
+  const [row] = await db.select(ADMIN_COLUMNS).from(channelAccounts).where(eq(channelAccounts.id, id));
+  return row;
+}
+
+/**
+ * Starts or stops accounts in one UPDATE and returns those that exist. The runtime follows
+ * `is_enabled` within a tick; `updated_at` is left alone, because a change there restarts a
+ * running receiver (it means "the config changed"). Starting forgets earlier crashes
+ * (`failures`; `last_error` is kept to be read). Stopping an account no worker holds marks it
+ * stopped at once: no runtime would release it and say so.
+ */
+export async function setAccountsEnabled(
+  db: DbOrTx,
+  ids: readonly number[],
+  isEnabled: boolean,
+): Promise<TChannelAccountAdminRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .update(channelAccounts)
+    .set(
+      isEnabled
+        ? { isEnabled: true, failures: 0 }
+        : {
+            isEnabled: false,
+            state: sql`CASE WHEN ${channelAccounts.leaseOwner} IS NULL OR ${channelAccounts.leaseUntil} < now() THEN 'stopped' ELSE ${channelAccounts.state} END`,
+          },
+    )
+    .where(inArray(channelAccounts.id, [...ids]))
+    .returning(ADMIN_COLUMNS);
+}
+
+/** The receiver's position, written only by the lease holder. */
+export async function saveCursor(db: DbOrTx, id: number, owner: string, cursor: Record<string, unknown>) {
+  await db
+    .update(channelAccounts)
+    .set({ cursor })
+    .where(and(eq(channelAccounts.id, id), eq(channelAccounts.leaseOwner, owner)));
+}
+
+/** A trouble the running receiver retries by itself (or null: it works again). */
+export async function reportAccountError(db: DbOrTx, id: number, owner: string, error: string | null) {
+  await db
+    .update(channelAccounts)
+    .set(error === null ? { lastError: null } : { lastError: error.slice(0, 2000), lastErrorAt: new Date() })
+    .where(and(eq(channelAccounts.id, id), eq(channelAccounts.leaseOwner, owner)));
 }

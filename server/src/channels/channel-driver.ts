@@ -8,6 +8,10 @@ export type TChannelAccount<TConfig = unknown> = {
   kind: string;
   name: string;
   config: TConfig;
+  /** Where its requests go (null: the default queue). */
+  queueId: number | null;
+  /** The receiver's saved position (see TReceiverControl.saveCursor); `{}` at first. */
+  cursor: Record<string, unknown>;
 };
 
 /** A staff reply going back to the customer through a thread binding. */
@@ -24,6 +28,16 @@ export type TReceiverControl = {
   signal: AbortSignal;
   /** Records that the account did something (a poll, a message): shown as its last activity. */
   touch(): void;
+  /**
+   * Keeps the receiver's position (IMAP: UIDVALIDITY and last UID; Telegram: the update offset),
+   * so the next holder of the lease, in this process or another, goes on from there.
+   */
+  saveCursor(cursor: Record<string, unknown>): Promise<void>;
+  /**
+   * Shows a trouble the receiver handles itself (a dropped connection it retries) as the
+   * account's last error; null clears it once things work again.
+   */
+  reportError(error: string | null): Promise<void>;
 };
 
 /**

@@ -7,6 +7,8 @@ import {
   recordRunning,
   releaseLease,
   renewLease,
+  reportAccountError,
+  saveCursor,
   type TChannelAccountRow,
   touchAccount,
 } from "./channel-accounts.repository.js";
@@ -95,14 +97,24 @@ export function startChannelRuntime(
         lastTouch = now;
         touchAccount(ctx.db, account.id).catch(() => {});
       },
+      saveCursor: (cursor: Record<string, unknown>) => saveCursor(ctx.db, account.id, owner, cursor),
+      reportError: (error: string | null) => reportAccountError(ctx.db, account.id, owner, error),
     };
     const entry: TRunning = { account, abort, startedAt: Date.now(), done: Promise.resolve() };
     entry.done = (async () => {
       await recordRunning(ctx.db, account.id, owner).catch(() => {});
+      ctx.logger.info({ accountId: account.id, kind: account.kind, owner }, "channel receiver started");
       try {
         await driver.receive!(
           ctx,
-          { id: account.id, kind: account.kind, name: account.name, config },
+          {
+            id: account.id,
+            kind: account.kind,
+            name: account.name,
+            config,
+            queueId: account.queueId,
+            cursor: (account.cursor ?? {}) as Record<string, unknown>,
+          },
           control,
         );
         if (!abort.signal.aborted) throw new Error("the receiver stopped on its own");

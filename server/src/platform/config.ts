@@ -160,6 +160,11 @@ const ZEnv = z.object({
     .min(1)
     .max(64)
     .default(Math.min(8, Math.max(2, availableParallelism() * 2))),
+  /**
+   * How long a worker's hold on a channel account (a mailbox, a bot) lasts without renewal: a
+   * worker that dies is replaced on its accounts this long after its last renewal.
+   */
+  CHANNEL_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
 });
 
 export type TConfig = {
@@ -196,6 +201,8 @@ export type TConfig = {
   imapUrl: string | undefined;
   /** Background jobs (see ZEnv JOBS_*). */
   jobs: { pollingIntervalMs: number; concurrency: number };
+  /** Channel receivers' lease on their accounts (see ZEnv CHANNEL_LEASE_MS). */
+  channelLeaseMs: number;
   /** HTTP timeouts in milliseconds (see ZEnv). */
   timeouts: {
     headersMs: number;
@@ -272,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: e.MAIL_FROM,
     imapUrl: e.IMAP_URL,
     jobs: { pollingIntervalMs: e.JOBS_POLLING_INTERVAL_MS, concurrency: e.JOBS_CONCURRENCY },
+    channelLeaseMs: e.CHANNEL_LEASE_MS,
     timeouts: {
       headersMs: e.HEADERS_TIMEOUT_MS,
       requestMs: e.REQUEST_TIMEOUT_MS,

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestRawEmail } from "../../src/channels/email/email.inbound.js";
 import { sanitizeFilename } from "../../src/modules/attachments/attachments.usecases.js";
-import { attachments, inboundEmails } from "../../src/platform/db/schema/index.js";
+import { attachments, inboundItems } from "../../src/platform/db/schema/index.js";
 import { startTestServer, type TTestServer } from "../helpers.js";
 import { multipartBody } from "./fuzz-corpus.js";
 
@@ -110,9 +110,9 @@ describe("#attachments file names", () => {
     expect((await ingestRawEmail(s.ctx, target, raw)).status).toBe("ticket");
     const [row] = await s.ctx.db
       .select()
-      .from(inboundEmails)
-      .where(eq(inboundEmails.messageId, "<names-1@example.org>"));
-    expect(row!.rejectedAttachments).toMatchObject([{ filename: "invoicefdp.exe" }]);
+      .from(inboundItems)
+      .where(eq(inboundItems.externalId, "<names-1@example.org>"));
+    expect(row!.rejectedFiles).toMatchObject([{ filename: "invoicefdp.exe" }]);
     const files = await s.ctx.db.select().from(attachments).where(eq(attachments.ticketId, row!.ticketId!));
     expect(files.map((f) => f.filename).sort()).toEqual(["original-1.eml", "report.txt"]);
   });

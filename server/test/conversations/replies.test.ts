@@ -1,34 +1,36 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
-import { defineChannelDriver, type TOutboundReply } from "../../src/channels/channel-driver.js";
 import { ingestRawEmail } from "../../src/channels/email/email.inbound.js";
 import { findActorsByIds } from "../../src/modules/auth/auth.repository.js";
-import { resolveContact } from "../../src/modules/contacts/contacts.usecases.js";
+import type { TInboundAutomation } from "../../src/modules/conversations/conversations.inbound.js";
 import { MAX_SEND_ATTEMPTS, SEND_REPLY_JOB } from "../../src/modules/conversations/conversations.outbound.js";
-import { upsertBinding } from "../../src/modules/conversations/conversations.repository.js";
 import { waitForNotificationsIdle } from "../../src/modules/notifications/notifications.engine.js";
-import { createTicket } from "../../src/modules/tickets/tickets.usecases.js";
-import { users } from "../../src/platform/db/schema/index.js";
-import { withTx } from "../../src/platform/unit-of-work.js";
+import { inboundItems, priorities, users } from "../../src/platform/db/schema/index.js";
 import { startSmtpSink } from "../email/smtp-sink.js";
 import { startTestServer, type TTestServer } from "../helpers.js";
+import { createTestChatDriver } from "./test-chat/test-chat.driver.js";
 
-/** A second channel that lives entirely in this test: it only needs a driver. */
-const sent: TOutboundReply[] = [];
-let failuresLeft = 0;
-const testDriver = defineChannelDriver({
-  name: "test-chat",
-  accountConfig: z.object({}),
-  async sendReply(_ctx, reply) {
-    if (failuresLeft > 0) {
-      failuresLeft -= 1;
-      throw new Error("chat service unavailable");
+/** A second channel that lives entirely in its own folder: it only needs a driver. */
+const chat = createTestChatDriver();
+
+/** A rules bot in miniature: it answers "/start" itself and raises "URGENT" requests. */
+const decided: { text: string; ticketId: number | null }[] = [];
+const bot: TInboundAutomation = {
+  name: "test-bot",
+  async decide(tx, _emit, { message, ticketId }) {
+    if (message.channel !== "test-chat") return undefined;
+    decided.push({ text: message.text, ticketId });
+    if (message.text === "/start") return { action: "handled", reason: "greeted by the bot" };
+    if (message.text.includes("URGENT") && ticketId === null) {
+      const [urgent] = await tx
+        .select({ id: priorities.id })
+        .from(priorities)
+        .where(eq(priorities.slug, "urgent"));
+      return { action: "route", priorityId: urgent!.id };
     }
-    sent.push(reply);
-    return { externalId: `chat-msg-${sent.length}` };
+    return undefined;
   },
-});
+};
 
 let s: TTestServer;
 let sink: Awaited<ReturnType<typeof startSmtpSink>>;
@@ -42,7 +44,8 @@ beforeAll(async () => {
       MAIL_FROM: "Support <support@helpdesk.example>",
       PUBLIC_URL: "https://desk.example",
     },
-    drivers: [testDriver],
+    drivers: [chat.driver],
+    automations: [bot],
   });
   admin = (await s.actor("admin")).headers;
   operator = await s.actor("operator", [1]);
@@ -178,36 +181,59 @@ describe("conversations: replies go back on the customer's channel", () => {
   });
 
   it("brings in a second channel with only a driver: a contact without e-mail, retries, failure shown, retry action", async () => {
-    const { userId } = await withTx(s.ctx, (tx) =>
-      resolveContact(tx, { channel: "test-chat", externalId: "chat-42", displayName: "Chat visitor" }, "en"),
-    );
-    const [contact] = await findActorsByIds(s.ctx.db, [userId]);
-    expect(contact?.email).toBeNull();
-    const ticketId = await withTx(s.ctx, async (tx, emit) => {
-      const id = await createTicket(
-        tx,
-        emit,
-        contact!,
-        { title: "Order 1234 is late", description: "", attachment_ids: [] },
-        "widget",
-      );
-      await upsertBinding(tx, {
-        ticketId: id,
-        channel: "test-chat",
-        accountId: null,
-        externalThreadId: "chat-42",
-        contactUserId: userId,
-      });
-      return id;
+    const webhook = (payload: Record<string, unknown>) =>
+      s.inject({ method: "POST", url: "/api/channels/test-chat/webhook/", payload });
+    const first = await webhook({
+      update_id: 1,
+      chat_id: "chat-42",
+      from_name: "Chat visitor",
+      text: "Order 1234 is late",
     });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toMatchObject({ status: "ticket" });
+    const ticketId: number = first.json().ticket_id;
+    // The same update delivered again makes nothing.
+    expect(
+      (
+        await webhook({
+          update_id: 1,
+          chat_id: "chat-42",
+          from_name: "Chat visitor",
+          text: "Order 1234 is late",
+        })
+      ).json(),
+    ).toEqual({
+      status: "duplicate",
+      ticket_id: null,
+    });
+    // The next message in the chat continues the open ticket.
+    const second = await webhook({
+      update_id: 2,
+      chat_id: "chat-42",
+      from_name: "Chat visitor",
+      text: "Any news?",
+    });
+    expect(second.json()).toEqual({ status: "reply", ticket_id: ticketId });
 
-    failuresLeft = MAX_SEND_ATTEMPTS + 1;
+    const ticket = (
+      await s.inject({ method: "GET", url: `/api/tickets/${ticketId}/`, headers: operator.headers })
+    ).json();
+    expect(ticket).toMatchObject({ title: "Order 1234 is late", source: "widget" });
+    const [contact] = await findActorsByIds(s.ctx.db, [ticket.requester.id]);
+    expect(contact).toMatchObject({ email: null, name: "Chat visitor", role: "requester" });
+    const items = await s.ctx.db.select().from(inboundItems).where(eq(inboundItems.channel, "test-chat"));
+    expect(items.map((i) => [i.externalId, i.status, i.ticketId])).toEqual([
+      ["update-1", "ticket", ticketId],
+      ["update-2", "reply", ticketId],
+    ]);
+
+    chat.state.failuresLeft = MAX_SEND_ATTEMPTS + 1;
     const messageId = await reply(ticketId, "It ships today");
-    const first = await until(
+    const first_ = await until(
       () => messageAs(operator.headers, messageId),
       (m) => m.delivery?.attempts === 1,
     );
-    expect(first.delivery).toMatchObject({
+    expect(first_.delivery).toMatchObject({
       channel: "test-chat",
       state: "retrying",
       last_error: "chat service unavailable",
@@ -218,7 +244,7 @@ describe("conversations: replies go back on the customer's channel", () => {
     }
     const failed = await messageAs(operator.headers, messageId);
     expect(failed.delivery).toMatchObject({ state: "failed", attempts: MAX_SEND_ATTEMPTS });
-    expect(sent).toHaveLength(0);
+    expect(chat.sent).toHaveLength(0);
 
     // Requesters never see delivery internals, and cannot retry.
     const requester = await s.actor("requester");
@@ -229,7 +255,7 @@ describe("conversations: replies go back on the customer's channel", () => {
     });
     expect(refused.statusCode).toBe(404);
 
-    failuresLeft = 0;
+    chat.state.failuresLeft = 0;
     const retried = await s.inject({
       method: "POST",
       url: `/api/messages/${messageId}/retry-delivery/`,
@@ -241,9 +267,9 @@ describe("conversations: replies go back on the customer's channel", () => {
       (m) => m.delivery?.state === "sent",
     );
     expect(done.delivery).toMatchObject({ state: "sent", last_error: null });
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({
-      contact: { id: userId, email: null, name: "Chat visitor" },
+    expect(chat.sent).toHaveLength(1);
+    expect(chat.sent[0]).toMatchObject({
+      contact: { id: ticket.requester.id, email: null, name: "Chat visitor" },
       ticket: { id: ticketId, title: "Order 1234 is late" },
       message: { id: messageId, text: "It ships today" },
       binding: { channel: "test-chat", externalThreadId: "chat-42" },
@@ -256,5 +282,91 @@ describe("conversations: replies go back on the customer's channel", () => {
     });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe("messages.nothing_to_retry");
+
+    // Once the ticket is closed, the chat's next message is a new request.
+    const closed = await s.inject({
+      method: "PATCH",
+      url: `/api/tickets/${ticketId}/`,
+      headers: admin,
+      payload: { status: "closed" },
+    });
+    expect(closed.statusCode, closed.body).toBe(200);
+    const next = await webhook({
+      update_id: 3,
+      chat_id: "chat-42",
+      from_name: "Chat visitor",
+      text: "Another thing",
+    });
+    expect(next.json().status).toBe("ticket");
+    expect(next.json().ticket_id).not.toBe(ticketId);
+  });
+
+  it("checks a channel's files like uploads and refuses bad webhook input without writing", async () => {
+    const before = (await s.ctx.db.select().from(inboundItems)).length;
+    const bad = await s.inject({
+      method: "POST",
+      url: "/api/channels/test-chat/webhook/",
+      payload: { update_id: "x", chat_id: "" },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect((await s.ctx.db.select().from(inboundItems)).length).toBe(before);
+
+    const res = await s.inject({
+      method: "POST",
+      url: "/api/channels/test-chat/webhook/",
+      payload: {
+        update_id: 10,
+        chat_id: "chat-77",
+        from_name: "Files",
+        text: "See attached",
+        file: { name: "setup.exe", base64: Buffer.from("MZ\x90\x00binary").toString("base64") },
+      },
+    });
+    expect(res.json().status).toBe("ticket");
+    const t = (
+      await s.inject({
+        method: "GET",
+        url: `/api/tickets/${res.json().ticket_id}/`,
+        headers: operator.headers,
+      })
+    ).json();
+    expect(t.description).toContain("[setup.exe: executable files are not accepted]");
+    const [item] = await s.ctx.db.select().from(inboundItems).where(eq(inboundItems.externalId, "update-10"));
+    expect(item!.rejectedFiles).toMatchObject([{ filename: "setup.exe" }]);
+  });
+
+  it("lets an automation decide before routing: answer by itself, or route the new ticket", async () => {
+    const webhook = (payload: Record<string, unknown>) =>
+      s.inject({ method: "POST", url: "/api/channels/test-chat/webhook/", payload });
+    const tickets = async () =>
+      (await s.ctx.db.select().from(inboundItems)).filter((i) => i.ticketId !== null).length;
+    const before = await tickets();
+    const greeted = await webhook({
+      update_id: 20,
+      chat_id: "chat-bot",
+      from_name: "Bot user",
+      text: "/start",
+    });
+    expect(greeted.json()).toEqual({ status: "handled", ticket_id: null });
+    expect(await tickets()).toBe(before);
+    const [item] = await s.ctx.db.select().from(inboundItems).where(eq(inboundItems.externalId, "update-20"));
+    expect(item).toMatchObject({ status: "handled", reason: "greeted by the bot", ticketId: null });
+
+    const urgent = await webhook({
+      update_id: 21,
+      chat_id: "chat-bot",
+      from_name: "Bot user",
+      text: "URGENT: the site is down",
+    });
+    expect(urgent.json().status).toBe("ticket");
+    const t = (
+      await s.inject({
+        method: "GET",
+        url: `/api/tickets/${urgent.json().ticket_id}/`,
+        headers: operator.headers,
+      })
+    ).json();
+    expect(t.priority.slug ?? t.priority.name).toMatch(/urgent/i);
+    expect(decided.at(-1)).toEqual({ text: "URGENT: the site is down", ticketId: null });
   });
 });

@@ -3,17 +3,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ChannelRuntime, startChannelRuntime } from "../../src/channels/channels.runtime.js";
+import { findMailboxes } from "../../src/channels/email/email.accounts.js";
+import { createEmailDriver } from "../../src/channels/email/email.driver.js";
 import { ingestRawEmail } from "../../src/channels/email/email.inbound.js";
-import {
-  type ImapWorker,
-  startImapWorker,
-  type TMailboxHooks,
-} from "../../src/channels/email/imap.worker.js";
+import type { TMailboxHooks } from "../../src/channels/email/imap.worker.js";
 import { waitForNotificationsIdle } from "../../src/modules/notifications/notifications.engine.js";
 import {
   attachments,
-  inboundEmails,
-  mailboxes,
+  inboundItems,
   ticketMessages,
   tickets,
   users,
@@ -26,28 +24,31 @@ const fixture = (name: string) => readFileSync(path.join(FIXTURES, name));
 
 let s: TTestServer;
 let dovecot: TDovecot;
-let worker: ImapWorker | undefined;
+let runtime: ChannelRuntime | undefined;
 let admin: Awaited<ReturnType<TTestServer["actor"]>>;
 const hooks: TMailboxHooks = {};
+const email = createEmailDriver({ pollMs: 300, hooks });
 
 beforeAll(async () => {
   dovecot = await startDovecot();
   s = await startTestServer({
     env: { IMAP_URL: dovecot.url, MAIL_FROM: "Support <support@helpdesk.example>" },
+    drivers: [email],
   });
   admin = await s.actor("admin");
-  worker = startImapWorker(s.ctx, { pollMs: 300, reloadMs: 60_000, hooks });
-  await worker.ready;
+  // The mailboxes are read as in a worker process: under the channel runtime's lease.
+  runtime = startChannelRuntime(s.ctx, s.ctx.channels, { owner: "imap-test", leaseMs: 5000, scanMs: 200 });
 });
 afterAll(async () => {
-  await worker?.stop();
+  await runtime?.stop();
   await s?.close();
   await dovecot?.close();
 });
 
-const mailboxId = async () => (await s.ctx.db.select().from(mailboxes))[0]!.id;
+const firstMailbox = async () => (await findMailboxes(s.ctx.db))[0]!;
+const mailboxId = async () => (await firstMailbox()).id;
 const inbound = async (messageId: string) =>
-  (await s.ctx.db.select().from(inboundEmails).where(eq(inboundEmails.messageId, messageId)))[0];
+  (await s.ctx.db.select().from(inboundItems).where(eq(inboundItems.externalId, messageId)))[0];
 
 /** Waits until `check` returns a value (the worker runs on its own). */
 async function eventually<T>(check: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
@@ -56,13 +57,13 @@ async function eventually<T>(check: () => Promise<T | undefined | null | false>,
     const v = await check();
     if (v) return v;
     if (Date.now() > until) {
-      const boxes = await s.ctx.db.select().from(mailboxes);
-      const stats = [...(worker?.runners.values() ?? [])].map((r) => r.stats);
+      const boxes = await findMailboxes(s.ctx.db);
+      const stats = [...email.runners.values()].map((r) => r.stats);
       throw new Error(
         `condition not met in time; mailboxes ${JSON.stringify(boxes.map((b) => [b.lastError, b.lastFetchAt, b.lastUid]))} runners ${JSON.stringify(stats)}`,
       );
     }
-    worker?.kickAll();
+    email.kickAll();
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -115,7 +116,11 @@ describe("#email inbound over IMAP (Dovecot)", () => {
       }),
     );
     const row = await ingested("<new-1@client.example>");
-    expect(row).toMatchObject({ status: "ticket", uid });
+    expect(row).toMatchObject({
+      status: "ticket",
+      channel: "email",
+      deliveryKey: expect.stringMatching(`:${uid}$`),
+    });
     const [t] = await s.ctx.db.select().from(tickets).where(eq(tickets.id, row.ticketId!));
     expect(t).toMatchObject({
       title: "Не работает почта",
@@ -135,7 +140,10 @@ describe("#email inbound over IMAP (Dovecot)", () => {
       .then((r) => r.rows);
     expect(q!.slug).toBe("email");
     // The original .eml is kept and linked.
-    const [raw] = await s.ctx.db.select().from(attachments).where(eq(attachments.id, row.rawAttachmentId!));
+    const [raw] = await s.ctx.db
+      .select()
+      .from(attachments)
+      .where(eq(attachments.id, row.originalAttachmentId!));
     expect(raw).toMatchObject({ contentType: "message/rfc822", ticketId: t!.id });
     await eventually(async () => (await dovecot.flags()).get(uid)?.has("\\Seen"));
     const mb = await s.inject({
@@ -145,6 +153,7 @@ describe("#email inbound over IMAP (Dovecot)", () => {
     });
     expect(mb.json().last_fetch_at).not.toBeNull();
     expect(mb.json().last_error).toBeNull();
+    expect(mb.json().state).toBe("running");
 
     // The guest claims the account by registering with the same address.
     const reg = await s.inject({
@@ -270,8 +279,10 @@ describe("#email inbound over IMAP (Dovecot)", () => {
     await dovecot.append(fixture("with-attachment.eml"));
     const row = await ingested("<att-1@example.org>");
     const files = await s.ctx.db.select().from(attachments).where(eq(attachments.ticketId, row.ticketId!));
-    expect(files.map((f) => f.filename).sort()).toEqual([`original-${row.uid}.eml`, "screen.png"].sort());
-    expect(row.rejectedAttachments).toEqual([
+    expect(files.map((f) => f.filename).sort()).toEqual(
+      [`original-${row.deliveryKey!.split(":")[1]}.eml`, "screen.png"].sort(),
+    );
+    expect(row.rejectedFiles).toEqual([
       expect.objectContaining({ filename: "tool.exe", reason: expect.stringMatching(/executable/) }),
     ]);
     const [t] = await s.ctx.db.select().from(tickets).where(eq(tickets.id, row.ticketId!));
@@ -302,7 +313,7 @@ describe("#email inbound over IMAP (Dovecot)", () => {
     );
     const bigRow = await ingested("<big-1@client.example>");
     expect(bigRow.status).toBe("ticket");
-    expect(bigRow.rejectedAttachments).toEqual([
+    expect(bigRow.rejectedFiles).toEqual([
       expect.objectContaining({ filename: "scan.pdf", reason: expect.stringMatching(/larger than/) }),
     ]);
   });
@@ -364,8 +375,8 @@ describe("#email inbound over IMAP (Dovecot)", () => {
     const rows = await eventually(async () => {
       const r = await s.ctx.db
         .select()
-        .from(inboundEmails)
-        .where(eq(inboundEmails.fromAddress, "broken@example.org"));
+        .from(inboundItems)
+        .where(eq(inboundItems.sender, "broken@example.org"));
       return r.length > 0 && r;
     });
     expect(rows).toHaveLength(1);
@@ -413,7 +424,7 @@ describe("#email inbound over IMAP (Dovecot)", () => {
       sql`SELECT count(*)::int AS n FROM tickets WHERE title LIKE 'Restart <restart-%'`,
     );
     expect(Number(n.rows[0]!.n)).toBe(6);
-    const mb = (await s.ctx.db.select().from(mailboxes))[0]!;
+    const mb = await firstMailbox();
     expect(mb.lastUid).toBeGreaterThan(0);
   });
 
@@ -445,7 +456,7 @@ describe("#email inbound over IMAP (Dovecot)", () => {
     );
     const target = {
       mailboxId: await mailboxId(),
-      queueId: (await s.ctx.db.select().from(mailboxes))[0]!.queueId,
+      queueId: (await firstMailbox()).queueId,
       uidValidity: 1,
       uid: 999_001,
     };
@@ -454,8 +465,8 @@ describe("#email inbound over IMAP (Dovecot)", () => {
     expect((await ingestRawEmail(s.ctx, { ...target, uid: 999_002 }, raw)).status).toBe("duplicate");
     const rows = await s.ctx.db
       .select()
-      .from(inboundEmails)
-      .where(and(eq(inboundEmails.messageId, "<dup-1@client.example>")));
+      .from(inboundItems)
+      .where(and(eq(inboundItems.externalId, "<dup-1@client.example>")));
     expect(rows).toHaveLength(1);
   });
 

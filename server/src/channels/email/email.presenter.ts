@@ -1,5 +1,7 @@
 import type { TInboundMail, TMailbox, TOutboxMail } from "@helpdesk/contracts";
-import type { TInboundRow, TMailboxRow, TOutboxRow } from "./email.repository.js";
+import type { TInboundItemRow } from "../../modules/conversations/conversations.repository.js";
+import type { TMailboxRow } from "./email.accounts.js";
+import type { TOutboxRow } from "./email.repository.js";
 
 /** A mailbox as the admin API shows it: never the password, only whether there is one. */
 export function presentMailbox(m: TMailboxRow): TMailbox {
@@ -15,6 +17,7 @@ export function presentMailbox(m: TMailboxRow): TMailbox {
     folder: m.folder,
     queue_id: m.queueId,
     is_enabled: m.isEnabled,
+    state: m.state,
     last_fetch_at: m.lastFetchAt?.toISOString() ?? null,
     last_error: m.lastError,
     last_error_at: m.lastErrorAt?.toISOString() ?? null,
@@ -35,19 +38,20 @@ export const presentOutboxMail = (r: TOutboxRow): TOutboxMail => ({
   created_at: r.createdAt.toISOString(),
 });
 
-export const presentInboundMail = (r: TInboundRow): TInboundMail => ({
+/** An inbound e-mail as the log shows it; the receipt key is the mailbox's UIDVALIDITY:UID. */
+export const presentInboundMail = (r: TInboundItemRow): TInboundMail => ({
   id: r.id,
-  mailbox_id: r.mailboxId,
-  uid: r.uid,
-  message_id: r.messageId,
+  mailbox_id: r.accountId,
+  uid: Number(r.deliveryKey?.split(":")[1] ?? 0),
+  message_id: r.externalId,
   status: r.status,
   reason: r.reason,
-  from: r.fromAddress,
+  from: r.sender,
   subject: r.subject,
   size: r.size,
   ticket_id: r.ticketId,
   message_row_id: r.ticketMessageId,
-  raw_attachment_id: r.rawAttachmentId,
-  rejected_attachments: r.rejectedAttachments as TInboundMail["rejected_attachments"],
+  raw_attachment_id: r.originalAttachmentId,
+  rejected_attachments: r.rejectedFiles as TInboundMail["rejected_attachments"],
   created_at: r.createdAt.toISOString(),
 });

@@ -15,10 +15,12 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
+import { findInboundItems } from "../../modules/conversations/conversations.repository.js";
 import { decodeCursor, encodeCursor, isIdCursor } from "../../platform/http.js";
+import { EMAIL_CHANNEL, findMailboxes } from "./email.accounts.js";
 import { canManageEmailChannel } from "./email.policies.js";
 import { presentInboundMail, presentMailbox, presentOutboxMail } from "./email.presenter.js";
-import { findInbound, findMailboxes, findOutbox } from "./email.repository.js";
+import { findOutbox } from "./email.repository.js";
 import {
   changeMailbox,
   createMailbox,
@@ -255,8 +257,9 @@ export async function registerEmailAdminRoutes(root: FastifyInstance, ctx: AppCo
     async (req) => {
       await requireAdmin(req);
       const q = req.query;
-      const rows = await findInbound(db, {
-        mailboxId: q.mailbox_id,
+      const rows = await findInboundItems(db, {
+        channel: EMAIL_CHANNEL,
+        accountId: q.mailbox_id,
         status: q.status,
         beforeId: q.cursor ? decodeCursor(q.cursor, isLogCursor).id : undefined,
         limit: q.limit + 1,

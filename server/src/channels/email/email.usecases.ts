@@ -5,6 +5,14 @@ import { EMAIL_QUEUE_SLUG } from "../../modules/catalog/catalog.seed.js";
 import { encryptSecret } from "../../platform/crypto.js";
 import type { DbOrTx } from "../../platform/db/index.js";
 import {
+  deleteMailbox,
+  findMailboxById,
+  insertMailbox,
+  recordMailboxCheck,
+  type TMailboxRow,
+  updateMailbox,
+} from "./email.accounts.js";
+import {
   createEnvMailboxError,
   createMailboxNotFoundError,
   createQueueRequiredError,
@@ -15,17 +23,9 @@ import {
 import { readStoredSmtp, resolveTransport, sendMail, writeStoredSmtp } from "./email.mailer.js";
 import { canChangeMailbox, canDeleteMailbox } from "./email.policies.js";
 import { presentMailbox } from "./email.presenter.js";
-import {
-  deleteMailboxRow,
-  findMailboxById,
-  findQueueIdBySlug,
-  insertMailbox,
-  queueExists,
-  type TMailboxRow,
-  updateMailboxRow,
-} from "./email.repository.js";
+import { findQueueIdBySlug, queueExists } from "./email.repository.js";
 import { renderTestEmail } from "./email.templates.js";
-import { testMailboxConnection } from "./imap.worker.js";
+import { openMailboxConfig, testMailboxConnection } from "./imap.worker.js";
 
 type TCtx = Pick<AppContext, "db" | "config">;
 
@@ -117,15 +117,19 @@ export async function createMailbox(ctx: TCtx, b: TMailboxInput): Promise<TMailb
   if (!queueId) throw createQueueRequiredError();
   const m = await insertMailbox(ctx.db, {
     name: b.name,
-    host: b.host,
-    port: b.port,
-    tls: b.tls,
-    username: b.username,
-    passwordEnc: encryptSecret(ctx.config.appSecret, b.password),
-    folder: b.folder,
+    config: {
+      source: "admin",
+      host: b.host,
+      port: b.port,
+      tls: b.tls,
+      username: b.username,
+      password: encryptSecret(ctx.config.appSecret, b.password),
+      folder: b.folder,
+    },
     queueId,
     isEnabled: b.is_enabled,
   });
+  if (!m) throw createMailboxNotFoundError();
   return presentMailbox(m);
 }
 
@@ -135,17 +139,19 @@ export async function changeMailbox(ctx: TCtx, id: number, b: Partial<TMailboxIn
   if (!canChangeMailbox(m, Object.keys(b))) throw createEnvMailboxError();
   if (b.queue_id) await assertQueue(ctx.db, b.queue_id);
   if (Object.values(b).every((v) => v === undefined)) return presentMailbox(m);
-  const row = await updateMailboxRow(ctx.db, m.id, {
+  const row = await updateMailbox(ctx.db, m.id, {
     name: b.name,
-    host: b.host,
-    port: b.port,
-    tls: b.tls,
-    username: b.username,
-    passwordEnc: b.password ? encryptSecret(ctx.config.appSecret, b.password) : undefined,
-    folder: b.folder,
+    config: {
+      source: m.source,
+      host: b.host ?? m.host,
+      port: b.port ?? m.port,
+      tls: b.tls ?? m.tls,
+      username: b.username ?? m.username,
+      password: b.password ? encryptSecret(ctx.config.appSecret, b.password) : m.passwordEnc,
+      folder: b.folder ?? m.folder,
+    },
     queueId: b.queue_id,
     isEnabled: b.is_enabled,
-    updatedAt: new Date(),
   });
   if (!row) throw createMailboxNotFoundError();
   return presentMailbox(row);
@@ -154,17 +160,13 @@ export async function changeMailbox(ctx: TCtx, id: number, b: Partial<TMailboxIn
 export async function removeMailbox(db: DbOrTx, id: number): Promise<void> {
   const m = await getMailbox(db, id);
   if (!canDeleteMailbox(m)) throw createEnvMailboxError();
-  await deleteMailboxRow(db, m.id);
+  await deleteMailbox(db, m.id);
 }
 
 /** Tries the IMAP connection and records the outcome on the mailbox (the error, or none). */
 export async function testMailbox(ctx: TCtx, id: number): Promise<TMailboxTestResult> {
   const m = await getMailbox(ctx.db, id);
-  const result = await testMailboxConnection(ctx.config, m);
-  await updateMailboxRow(
-    ctx.db,
-    m.id,
-    result.ok ? { lastError: null } : { lastError: result.error, lastErrorAt: new Date() },
-  );
+  const result = await testMailboxConnection(openMailboxConfig(ctx.config.appSecret, m));
+  await recordMailboxCheck(ctx.db, m.id, result.ok ? null : result.error);
   return result;
 }

@@ -1,15 +1,30 @@
-import { eq } from "drizzle-orm";
 import { ImapFlow } from "imapflow";
 import type { AppContext } from "../../app-context.js";
 import { EMAIL_QUEUE_SLUG } from "../../modules/catalog/catalog.seed.js";
+import { recordInbound } from "../../modules/conversations/conversations.inbound.js";
 import { decryptSecret, encryptSecret } from "../../platform/crypto.js";
-import { inboundEmails, mailboxes, queues } from "../../platform/db/schema/index.js";
 import { isDatabaseUnavailableError } from "../../platform/db-availability-errors.js";
+import type { TChannelAccount, TReceiverControl } from "../channel-driver.js";
+import {
+  EMAIL_CHANNEL,
+  findEnvMailbox,
+  insertMailbox,
+  type TImapAccountConfig,
+  type TImapCursor,
+  type TMailboxRow,
+  updateMailbox,
+  ZImapCursor,
+} from "./email.accounts.js";
 import { ingestRawEmail, MAX_RAW_EMAIL_BYTES } from "./email.inbound.js";
 import { resolveTransport } from "./email.mailer.js";
+import { findQueueIdBySlug } from "./email.repository.js";
 
-type TMailboxRow = typeof mailboxes.$inferSelect;
-type TWorkerCtx = Pick<AppContext, "db" | "bus" | "storage" | "logger" | "config" | "settings" | "catalog">;
+type TWorkerCtx = Parameters<typeof ingestRawEmail>[0];
+/** What an IMAP connection needs: the account's config with the password open. */
+export type TImapConnection = Pick<
+  TImapAccountConfig,
+  "host" | "port" | "tls" | "username" | "password" | "folder"
+>;
 
 /** Parses IMAP_URL (`imaps://user:pass@host:993/INBOX`). */
 export function parseImapUrl(url: string) {
@@ -29,27 +44,22 @@ export function parseImapUrl(url: string) {
 export async function ensureEnvMailbox(ctx: Pick<AppContext, "db" | "config">) {
   if (!ctx.config.imapUrl) return;
   const m = parseImapUrl(ctx.config.imapUrl);
-  const [queue] = await ctx.db
-    .select({ id: queues.id })
-    .from(queues)
-    .where(eq(queues.slug, EMAIL_QUEUE_SLUG));
-  if (!queue) return;
-  const values = {
-    name: `${m.username}@${m.host} (IMAP_URL)`,
+  const queueId = await findQueueIdBySlug(ctx.db, EMAIL_QUEUE_SLUG);
+  if (!queueId) return;
+  const config = {
+    source: "env" as const,
     host: m.host,
     port: m.port,
     tls: m.tls,
     username: m.username,
-    passwordEnc: encryptSecret(ctx.config.appSecret, m.password),
+    password: encryptSecret(ctx.config.appSecret, m.password),
     folder: m.folder,
-    isEnabled: true,
   };
-  const [existing] = await ctx.db.select().from(mailboxes).where(eq(mailboxes.source, "env"));
+  const name = `${m.username}@${m.host} (IMAP_URL)`;
+  const existing = await findEnvMailbox(ctx.db);
   if (!existing) {
-    await ctx.db
-      .insert(mailboxes)
-      .values({ ...values, source: "env", queueId: queue.id })
-      .onConflictDoNothing();
+    // Two processes starting at once make one: the second insert finds the unique key taken.
+    await insertMailbox(ctx.db, { name, config, queueId, isEnabled: true });
     return;
   }
   const changed =
@@ -59,11 +69,7 @@ export async function ensureEnvMailbox(ctx: Pick<AppContext, "db" | "config">) {
     existing.username !== m.username ||
     existing.folder !== m.folder ||
     decryptSecretSafe(ctx.config.appSecret, existing.passwordEnc) !== m.password;
-  if (changed)
-    await ctx.db
-      .update(mailboxes)
-      .set({ ...values, updatedAt: new Date() })
-      .where(eq(mailboxes.id, existing.id));
+  if (changed) await updateMailbox(ctx.db, existing.id, { name, config, isEnabled: true });
 }
 
 const decryptSecretSafe = (secret: string, sealed: string) => {
@@ -74,13 +80,19 @@ const decryptSecretSafe = (secret: string, sealed: string) => {
   }
 };
 
+/** A stored mailbox's connection settings, the password opened. */
+export const openMailboxConfig = (appSecret: string, m: TMailboxRow): TImapConnection => ({
+  ...m,
+  password: decryptSecret(appSecret, m.passwordEnc),
+});
+
 /** Opens an IMAP connection for a mailbox (not yet connected). */
-export function createImapClient(config: AppContext["config"], m: TMailboxRow): ImapFlow {
+export function createImapClient(m: TImapConnection): ImapFlow {
   return new ImapFlow({
     host: m.host,
     port: m.port,
     secure: m.tls,
-    auth: { user: m.username, pass: decryptSecret(config.appSecret, m.passwordEnc) },
+    auth: { user: m.username, pass: m.password },
     logger: false,
     // A dead peer must not hang the reader forever.
     socketTimeout: 5 * 60_000,
@@ -92,8 +104,8 @@ export function createImapClient(config: AppContext["config"], m: TMailboxRow): 
 }
 
 /** Connects, logs in and opens the folder: the admin's "test connection". */
-export async function testMailboxConnection(config: AppContext["config"], m: TMailboxRow) {
-  const client = createImapClient(config, m);
+export async function testMailboxConnection(m: TImapConnection) {
+  const client = createImapClient(m);
   client.on("error", () => {});
   try {
     await client.connect();
@@ -163,11 +175,18 @@ export class MailboxRunner {
   /** Counters for tests and the bench. */
   stats = { stored: 0, duplicates: 0, ignored: 0, rejected: 0, connects: 0, errors: 0 };
 
+  /** Where the reader is in the folder (saved through the runtime after every batch). */
+  cursor: TImapCursor;
+  private hadError = false;
+
   constructor(
     private readonly ctx: TWorkerCtx,
-    public mailbox: TMailboxRow,
+    public readonly mailbox: TChannelAccount<TImapConnection>,
+    private readonly control: Pick<TReceiverControl, "touch" | "saveCursor" | "reportError">,
     private readonly opts: { pollMs: number; hooks?: TMailboxHooks; ownAddresses: string[] },
-  ) {}
+  ) {
+    this.cursor = ZImapCursor.parse(mailbox.cursor);
+  }
 
   start() {
     this.loop = this.run();
@@ -196,7 +215,7 @@ export class MailboxRunner {
   private async run() {
     let backoff = 1000;
     while (!this.stopped) {
-      const client = createImapClient(this.ctx.config, this.mailbox);
+      const client = createImapClient(this.mailbox.config);
       this.client = client;
       let closed = false;
       client.on("error", (error: unknown) => {
@@ -210,13 +229,14 @@ export class MailboxRunner {
       try {
         await client.connect();
         this.stats.connects += 1;
-        await client.mailboxOpen(this.mailbox.folder);
+        await client.mailboxOpen(this.mailbox.config.folder);
         while (!this.stopped && !closed) {
           await this.fetchNew(client);
-          await this.ctx.db
-            .update(mailboxes)
-            .set({ lastFetchAt: new Date(), lastError: null })
-            .where(eq(mailboxes.id, this.mailbox.id));
+          this.control.touch();
+          if (this.hadError) {
+            await this.control.reportError(null);
+            this.hadError = false;
+          }
           // Only a whole pass resets the backoff: while the database is down, connecting to
           // the mail server still works, and the retries must slow down all the same.
           backoff = 1000;
@@ -236,11 +256,8 @@ export class MailboxRunner {
             { mailboxId: this.mailbox.id, err: message },
             "IMAP mailbox failed; reconnecting",
           );
-          await this.ctx.db
-            .update(mailboxes)
-            .set({ lastError: message, lastErrorAt: new Date() })
-            .where(eq(mailboxes.id, this.mailbox.id))
-            .catch(() => {});
+          this.hadError = true;
+          await this.control.reportError(message).catch(() => {});
         }
       } finally {
         if (!closed) await client.logout().catch(() => client.close());
@@ -257,17 +274,14 @@ export class MailboxRunner {
     const box = client.mailbox;
     if (!box) throw new Error("no mailbox open");
     const uidValidity = Number(box.uidValidity);
-    if (this.mailbox.uidValidity !== uidValidity) {
+    if (this.cursor.uidValidity !== uidValidity) {
       // A new UIDVALIDITY renumbers the folder: start over (Message-IDs still prevent duplicates).
-      await this.ctx.db
-        .update(mailboxes)
-        .set({ uidValidity, lastUid: 0 })
-        .where(eq(mailboxes.id, this.mailbox.id));
-      this.mailbox = { ...this.mailbox, uidValidity, lastUid: 0 };
+      this.cursor = { uidValidity, lastUid: 0 };
+      await this.control.saveCursor(this.cursor);
     }
     // SEARCH (not the cached EXISTS count) decides: it sees mail even when IDLE is not running.
     const found = await client.search(
-      { or: [{ seen: false }, { uid: `${this.mailbox.lastUid + 1}:*` }] },
+      { or: [{ seen: false }, { uid: `${this.cursor.lastUid + 1}:*` }] },
       { uid: true },
     );
     const uids = (found || []).filter((u) => u > 0).sort((a, b) => a - b);
@@ -279,7 +293,7 @@ export class MailboxRunner {
       { uid: true },
     )) {
       // "N:*" always matches the newest mail; a seen one at or below the last UID is done.
-      if (m.uid <= this.mailbox.lastUid && m.flags?.has("\\Seen")) continue;
+      if (m.uid <= this.cursor.lastUid && m.flags?.has("\\Seen")) continue;
       sizes.set(m.uid, m.size ?? 0);
     }
     // Batches of up to 50 mails / 20 MB per FETCH keep memory bounded and round trips few.
@@ -307,18 +321,15 @@ export class MailboxRunner {
 
   /** Records a mail of this mailbox as rejected without ingesting it (once: a repeat is ignored). */
   private recordRejected(uidValidity: number, uid: number, reason: string, size: number) {
-    return this.ctx.db
-      .insert(inboundEmails)
-      .values({
-        mailboxId: this.mailbox.id,
-        uidValidity,
-        uid,
-        messageId: null,
-        status: "rejected",
-        reason,
-        size: Math.min(size, 2 ** 31 - 1),
-      })
-      .onConflictDoNothing();
+    return recordInbound(this.ctx, {
+      channel: EMAIL_CHANNEL,
+      accountId: this.mailbox.id,
+      externalId: null,
+      deliveryKey: `${uidValidity}:${uid}`,
+      status: "rejected",
+      reason,
+      size,
+    });
   }
 
   private async rejectHuge(client: ImapFlow, uidValidity: number, uid: number, size: number) {
@@ -396,84 +407,46 @@ export class MailboxRunner {
     await Promise.all(inFlight);
     if (done.length > 0) await this.markSeen(client, done);
     if (outage) throw outage;
-    const maxUid = Math.max(...done, this.mailbox.lastUid);
-    if (maxUid > this.mailbox.lastUid) {
-      await this.ctx.db.update(mailboxes).set({ lastUid: maxUid }).where(eq(mailboxes.id, this.mailbox.id));
-      this.mailbox = { ...this.mailbox, lastUid: maxUid };
+    const maxUid = Math.max(...done, this.cursor.lastUid);
+    if (maxUid > this.cursor.lastUid) {
+      this.cursor = { uidValidity, lastUid: maxUid };
+      await this.control.saveCursor(this.cursor);
     }
   }
 
   private async markSeen(client: ImapFlow, uids: number[]) {
     // Only after the mail is stored: a crash before this means "fetch again", and the
-    // inbound_emails record makes the second time a no-op.
+    // inbound_items record makes the second time a no-op.
     await client.messageFlagsAdd(uids.join(","), ["\\Seen"], { uid: true });
   }
 }
 
 /**
- * Runs a MailboxRunner per enabled mailbox, in parallel, and follows admin changes (re-reads
- * the mailboxes table every `reloadMs`).
+ * Reads one mailbox for as long as the channel runtime holds its lease: a MailboxRunner
+ * until the signal aborts. `runners` shows what runs in this process (tests, the bench).
  */
-export function startImapWorker(
-  ctx: TWorkerCtx,
-  opts: { pollMs?: number; reloadMs?: number; hooks?: TMailboxHooks } = {},
-) {
-  const runners = new Map<number, MailboxRunner>();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const reload = async () => {
-    try {
-      const rows = await ctx.db.select().from(mailboxes);
-      const { from } = await resolveTransport(ctx);
-      const own = /<?([^<>\s]+@[^<>\s]+)>?\s*$/.exec(from)?.[1]?.toLowerCase();
-      for (const m of rows) {
-        const current = runners.get(m.id);
-        const changed = current && current.mailbox.updatedAt.getTime() !== m.updatedAt.getTime();
-        if (current && (!m.isEnabled || changed)) {
-          runners.delete(m.id);
-          await current.stop();
-        }
-        if (m.isEnabled && (!current || changed) && !stopped) {
-          runners.set(
-            m.id,
-            new MailboxRunner(ctx, m, {
-              pollMs: opts.pollMs ?? 30_000,
-              hooks: opts.hooks,
-              ownAddresses: own ? [own] : [],
-            }).start(),
-          );
-        }
-      }
-      for (const [id, r] of runners) {
-        if (!rows.some((m) => m.id === id)) {
-          runners.delete(id);
-          await r.stop();
-        }
-      }
-    } catch (error) {
-      ctx.logger.error({ err: error }, "could not load mailboxes");
-    }
-    if (!stopped) timer = setTimeout(() => void reload(), opts.reloadMs ?? 30_000);
-  };
-  const ready = reload();
-  return {
-    ready,
-    runners,
-    /** Re-reads mailboxes now. */
-    reload: async () => {
-      clearTimeout(timer);
-      await reload();
-    },
-    kickAll() {
-      for (const r of runners.values()) r.kick();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await ready;
-      await Promise.all([...runners.values()].map((r) => r.stop()));
-      runners.clear();
-    },
-  };
+export async function receiveMailbox(
+  ctx: TWorkerCtx & Pick<AppContext, "config">,
+  account: TChannelAccount<TImapConnection>,
+  control: TReceiverControl,
+  opts: { pollMs: number; hooks?: TMailboxHooks; runners?: Map<number, MailboxRunner> },
+): Promise<void> {
+  if (control.signal.aborted) return;
+  const { from } = await resolveTransport(ctx);
+  const own = /<?([^<>\s]+@[^<>\s]+)>?\s*$/.exec(from)?.[1]?.toLowerCase();
+  const runner = new MailboxRunner(ctx, account, control, {
+    pollMs: opts.pollMs,
+    hooks: opts.hooks,
+    ownAddresses: own ? [own] : [],
+  }).start();
+  opts.runners?.set(account.id, runner);
+  try {
+    await new Promise<void>((resolve) => {
+      if (control.signal.aborted) resolve();
+      control.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  } finally {
+    if (opts.runners?.get(account.id) === runner) opts.runners.delete(account.id);
+    await runner.stop();
+  }
 }
-export type ImapWorker = ReturnType<typeof startImapWorker>;

@@ -225,7 +225,7 @@ export async function insertAttachmentRows(db: DbOrTx, actor: TActor, files: TRe
 }
 
 /** Removes received files whose request failed (they have no row). */
-export async function discardReceivedFiles(ctx: AppContext, files: TReceivedFile[]) {
+export async function discardReceivedFiles(ctx: Pick<AppContext, "storage">, files: TReceivedFile[]) {
   for (const f of files) await ctx.storage.remove(f.storageKey).catch(() => {});
 }
 

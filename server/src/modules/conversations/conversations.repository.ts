@@ -1,6 +1,8 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, ne, or, type SQL, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/index.js";
 import {
+  type INBOUND_ITEM_STATUSES,
+  inboundItems,
   outboundMessages,
   threadBindings,
   ticketMessages,
@@ -10,6 +12,112 @@ import {
 
 export type TBinding = typeof threadBindings.$inferSelect;
 export type TOutbound = typeof outboundMessages.$inferSelect;
+export type TInboundItemRow = typeof inboundItems.$inferSelect;
+export type TInboundStatus = (typeof INBOUND_ITEM_STATUSES)[number];
+
+type TInboundKey = {
+  channel: string;
+  accountId: number | null;
+  externalId: string | null;
+  deliveryKey: string | null;
+};
+
+const accountIs = (accountId: number | null) =>
+  accountId === null ? isNull(inboundItems.accountId) : eq(inboundItems.accountId, accountId);
+
+/** A message already received: the same channel id, or the same receipt of the account. */
+export async function findInboundItem(db: DbOrTx, k: TInboundKey): Promise<{ id: number } | undefined> {
+  const keys: SQL[] = [];
+  if (k.externalId !== null)
+    keys.push(and(eq(inboundItems.channel, k.channel), eq(inboundItems.externalId, k.externalId))!);
+  if (k.deliveryKey !== null)
+    keys.push(and(accountIs(k.accountId), eq(inboundItems.deliveryKey, k.deliveryKey))!);
+  if (keys.length === 0) return undefined;
+  const [row] = await db
+    .select({ id: inboundItems.id })
+    .from(inboundItems)
+    .where(or(...keys))
+    .limit(1);
+  return row;
+}
+
+/** Writes the inbound record; null when one with the same keys exists (a concurrent delivery). */
+export async function insertInboundItem(
+  db: DbOrTx,
+  item: TInboundKey & Omit<typeof inboundItems.$inferInsert, keyof TInboundKey>,
+): Promise<number | null> {
+  const [row] = await db
+    .insert(inboundItems)
+    .values(item)
+    .onConflictDoNothing()
+    .returning({ id: inboundItems.id });
+  return row?.id ?? null;
+}
+
+export async function updateInboundItem(
+  db: DbOrTx,
+  id: number,
+  changes: Partial<typeof inboundItems.$inferInsert>,
+): Promise<void> {
+  await db.update(inboundItems).set(changes).where(eq(inboundItems.id, id));
+}
+
+/** The inbound log, newest first; `limit` rows at most. */
+export async function findInboundItems(
+  db: DbOrTx,
+  f: { channel?: string; accountId?: number; status?: TInboundStatus; beforeId?: number; limit: number },
+): Promise<TInboundItemRow[]> {
+  const where: SQL[] = [];
+  if (f.channel) where.push(eq(inboundItems.channel, f.channel));
+  if (f.accountId) where.push(eq(inboundItems.accountId, f.accountId));
+  if (f.status) where.push(eq(inboundItems.status, f.status));
+  if (f.beforeId !== undefined) where.push(sql`${inboundItems.id} < ${f.beforeId}`);
+  return db
+    .select()
+    .from(inboundItems)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(inboundItems.id))
+    .limit(f.limit);
+}
+
+/** The latest ticket of a thread that is still open: where a chat's next message goes. */
+export async function findBoundOpenTicket(
+  db: DbOrTx,
+  channel: string,
+  accountId: number | null,
+  externalThreadId: string,
+): Promise<number | null> {
+  const [row] = await db
+    .select({ id: tickets.id })
+    .from(threadBindings)
+    .innerJoin(tickets, eq(tickets.id, threadBindings.ticketId))
+    .where(
+      and(
+        eq(threadBindings.channel, channel),
+        accountId === null ? isNull(threadBindings.accountId) : eq(threadBindings.accountId, accountId),
+        eq(threadBindings.externalThreadId, externalThreadId),
+        ne(tickets.status, "closed"),
+      ),
+    )
+    .orderBy(desc(threadBindings.lastInboundAt), desc(tickets.id))
+    .limit(1);
+  return row?.id ?? null;
+}
+
+/** What deciding whether a sender may add to a ticket needs. */
+export async function findThreadTarget(db: DbOrTx, ticketId: number) {
+  const [row] = await db
+    .select({
+      id: tickets.id,
+      requesterId: tickets.requesterId,
+      assigneeId: tickets.assigneeId,
+      queueId: tickets.queueId,
+      status: tickets.status,
+    })
+    .from(tickets)
+    .where(eq(tickets.id, ticketId));
+  return row;
+}
 
 /** Records (or refreshes) where the customer wrote from: replies go back the way they came. */
 export async function upsertBinding(

@@ -29,6 +29,12 @@ export type Database = {
   /** Applies the committed migrations (see migrateDatabase). */
   migrate(): Promise<void>;
   /**
+   * Runs `work` while no other instance on this database runs its own (PostgreSQL: a session
+   * advisory lock). For start-up steps that are not safe to race, such as pg-boss creating its
+   * schema when several processes start on a fresh database at once.
+   */
+  serialised<T>(work: () => Promise<T>): Promise<T>;
+  /**
    * PostgreSQL only: calls `onMessage` with the payload of every NOTIFY on `channel`, from any
    * process, over a connection of its own that is opened again (with backoff) when it drops.
    * Returns a function that stops listening.
@@ -139,6 +145,16 @@ export async function openDatabase(options: {
         client.release();
       }
     },
+    async serialised(work) {
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock(7243012)");
+        return await work();
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(7243012)").catch(() => {});
+        client.release();
+      }
+    },
     close: () => pool.end(),
   };
 }
@@ -214,6 +230,8 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       // PGlite has no autovacuum, so nothing else would ever gather planner statistics.
       await client.exec("ANALYZE");
     },
+    // One process owns an embedded database: nothing to wait for.
+    serialised: (work) => work(),
     close: () => client.close(),
   };
 }

@@ -1,6 +1,8 @@
 import type { TLanguage } from "@helpdesk/contracts";
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
+import adminChannelsEn from "./admin-channels.en.json";
+import adminChannelsRu from "./admin-channels.ru.json";
 import adminEmailEn from "./admin-email.en.json";
 import adminEmailRu from "./admin-email.ru.json";
 import en from "./en.json";
@@ -29,8 +31,8 @@ export function applyLanguage(language: TLanguage): void {
 
 void i18n.use(initReactI18next).init({
   resources: {
-    en: { translation: { ...en, ...adminEmailEn } },
-    ru: { translation: { ...ru, ...adminEmailRu } },
+    en: { translation: { ...en, ...adminEmailEn, ...adminChannelsEn } },
+    ru: { translation: { ...ru, ...adminEmailRu, ...adminChannelsRu } },
   },
   lng: detectLanguage(),
   fallbackLng: "en",

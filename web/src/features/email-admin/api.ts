@@ -58,6 +58,7 @@ export type MailboxTestResult = TMailboxTestResult;
 export const INBOUND_STATUSES = [
   "ticket",
   "reply",
+  "handled",
   "ignored",
   "rejected",
 ] as const satisfies readonly TInboundStatus[];

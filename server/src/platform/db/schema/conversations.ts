@@ -36,6 +36,8 @@ export const threadBindings = pgTable(
       t.externalThreadId,
     ),
     index("thread_bindings_ticket_idx").on(t.ticketId, t.lastInboundAt),
+    // A chat's next message finds its ticket by the thread.
+    index("thread_bindings_external_idx").on(t.channel, t.externalThreadId),
   ],
 );
 

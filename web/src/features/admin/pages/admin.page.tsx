@@ -30,10 +30,16 @@ const DeliveryLogPanel = lazy(() =>
   })),
 );
 
+const ChannelsPanel = lazy(() =>
+  import("../../channels-admin/components/channels-panel.component").then((m) => ({
+    default: m.ChannelsPanel,
+  })),
+);
+
 const TABS = ["users", "departments", "queues", "categories", "priorities", "settings"] as const;
 const EMAIL_TABS = ["email", "mailboxes", "outbox", "inbound", "deliveries"] as const;
-type Tab = (typeof TABS)[number] | (typeof EMAIL_TABS)[number];
-const ALL_TABS: readonly string[] = [...TABS, ...EMAIL_TABS];
+type Tab = (typeof TABS)[number] | (typeof EMAIL_TABS)[number] | "channels";
+const ALL_TABS: readonly string[] = [...TABS, ...EMAIL_TABS, "channels"];
 
 function LazyPanel({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Skeleton height={240} />}>{children}</Suspense>;
@@ -44,7 +50,7 @@ export default function AdminPage() {
   const user = useCurrentUser();
   const navigate = useNavigate();
   const params = useParams();
-  // Eleven tabs: they wrap onto a second line on wide screens and scroll sideways on phones.
+  // Twelve tabs: they wrap onto a second line on wide screens and scroll sideways on phones.
   const tabsWrap = useMatches({ base: "nowrap", sm: "wrap" } as const);
   const current = ALL_TABS.includes(params["*"] ?? "") ? (params["*"] as Tab) : "users";
 
@@ -69,6 +75,9 @@ export default function AdminPage() {
               {t(`emailAdmin.tabs.${tab}`)}
             </Tabs.Tab>
           ))}
+          <Tabs.Tab value="channels" style={{ flexShrink: 0 }}>
+            {t("channelsAdmin.tab")}
+          </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="users" pt="md">
           <UsersPanel />
@@ -111,6 +120,11 @@ export default function AdminPage() {
         <Tabs.Panel value="deliveries" pt="md">
           <LazyPanel>
             <DeliveryLogPanel />
+          </LazyPanel>
+        </Tabs.Panel>
+        <Tabs.Panel value="channels" pt="md">
+          <LazyPanel>
+            <ChannelsPanel />
           </LazyPanel>
         </Tabs.Panel>
       </Tabs>

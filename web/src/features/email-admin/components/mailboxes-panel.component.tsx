@@ -47,7 +47,7 @@ function MailboxForm({ mailbox, onDone }: { mailbox: Mailbox | null; onDone: () 
   const [username, setUsername] = useState(mailbox?.username ?? "");
   const [password, setPassword] = useState("");
   const [folder, setFolder] = useState(mailbox?.folder ?? "INBOX");
-  const [queueId, setQueueId] = useState<string | null>(mailbox ? String(mailbox.queue_id) : null);
+  const [queueId, setQueueId] = useState<string | null>(mailbox?.queue_id ? String(mailbox.queue_id) : null);
   const [enabled, setEnabled] = useState(mailbox?.is_enabled ?? true);
   const portValid = Number.isInteger(port) && port >= 1 && port <= 65535;
   const valid =
@@ -239,7 +239,8 @@ export function MailboxesPanel() {
   const [tested, setTested] = useState<{ id: number; result: MailboxTestResult } | null>(null);
   const [testingId, setTestingId] = useState<number | null>(null);
   const rows = mailboxes.data ?? [];
-  const queueName = (id: number) => queues.data?.find((q) => q.id === id)?.name ?? `#${id}`;
+  const queueName = (id: number | null) =>
+    id === null ? "—" : (queues.data?.find((q) => q.id === id)?.name ?? `#${id}`);
 
   const runTest = (mailbox: Mailbox) => {
     setTested(null);
