@@ -34,7 +34,8 @@ const TABLES = [
   "queues",
   "ticket_events",
   "attachments",
-  "mailboxes",
+  "channel_accounts",
+  "inbound_items",
   "settings",
 ];
 const count = async (table: string) =>
