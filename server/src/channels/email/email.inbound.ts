@@ -6,7 +6,6 @@ import {
   recordInbound,
   type TIngestResult,
 } from "../../modules/conversations/conversations.inbound.js";
-import { findInboundItem } from "../../modules/conversations/conversations.repository.js";
 import { EMAIL_CHANNEL } from "./email.accounts.js";
 import { repairEightBitHeaders, trimQuotedReply, trimSignature } from "./email.text.js";
 import {
@@ -110,7 +109,7 @@ export async function ingestRawEmail(
     deliveryKey: `${target.uidValidity}:${target.uid}`,
   };
   if (!parsed) {
-    if (await findInboundItem(ctx.db, key)) return { status: "duplicate" };
+    // Recorded once: a repeat hits the unique keys and is reported as a duplicate.
     return recordInbound(ctx, {
       ...key,
       status: "rejected",
