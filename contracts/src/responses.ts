@@ -187,7 +187,10 @@ export const ZSmtpSettings = z.strictObject({
   has_password: z.boolean(),
   from: z.string(),
   effective_from: z.string(),
-  delivery: z.enum(["smtp", "outbox"]),
+  /** smtp: through the sender (or SMTP_URL); outbox: no sender, kept in the outbox table; stopped: the sender is stopped, mail waits in the retries. */
+  delivery: z.enum(["smtp", "outbox", "stopped"]),
+  /** The SMTP sender's channel account (start and stop it in Admin → Channels); null when there is none. */
+  account_id: z.number().nullable(),
   env_overrides: z.strictObject({ smtp_url: z.boolean(), mail_from: z.boolean() }),
 });
 export type TSmtpSettings = z.infer<typeof ZSmtpSettings>;

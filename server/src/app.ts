@@ -17,7 +17,7 @@ import type { ChannelDriver } from "./channels/channel-driver.js";
 import { createChannelRegistry } from "./channels/channel-registry.js";
 import { registerChannelAccountRoutes } from "./channels/channels.routes.js";
 import { startChannelRuntime } from "./channels/channels.runtime.js";
-import { createEmailDriver } from "./channels/email/email.driver.js";
+import { createEmailDriver, smtpSenderDriver } from "./channels/email/email.driver.js";
 import { closeTransports } from "./channels/email/email.mailer.js";
 import { registerEmailAdminRoutes } from "./channels/email/email.routes.js";
 import { ensureEnvMailbox } from "./channels/email/imap.worker.js";
@@ -209,7 +209,9 @@ export async function createServer(
 
 /** The built-in channel drivers, with any given ones added (or replacing one of the same name). */
 function withBuiltInDrivers(given: ChannelDriver[]): ChannelDriver[] {
-  const builtIn = [createEmailDriver()].filter((d) => !given.some((g) => g.name === d.name));
+  const builtIn = [createEmailDriver(), smtpSenderDriver].filter(
+    (d) => !given.some((g) => g.name === d.name),
+  );
   return [...builtIn, ...given];
 }
 

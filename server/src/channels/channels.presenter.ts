@@ -18,7 +18,8 @@ export function presentChannelAccount(
     kind: a.kind,
     name: a.name,
     is_enabled: a.isEnabled,
-    state: a.state,
+    // An account with nothing to run (the SMTP sender) is running whenever it is started.
+    state: driver && !driver.receive ? (a.isEnabled ? "running" : "stopped") : a.state,
     last_error: a.lastError,
     last_error_at: a.lastErrorAt?.toISOString() ?? null,
     last_activity_at: a.lastActivityAt?.toISOString() ?? null,

@@ -10,7 +10,14 @@ export type TSunkMail = {
 };
 
 /** An in-process SMTP server that keeps every mail it receives (tests assert on them). */
-export async function startSmtpSink(options: { rejectNext?: number; refuseRecipients?: RegExp } = {}) {
+export async function startSmtpSink(
+  options: {
+    rejectNext?: number;
+    refuseRecipients?: RegExp;
+    /** Accepts AUTH with exactly these credentials (without TLS: it is a test on 127.0.0.1). */
+    login?: { user: string; pass: string };
+  } = {},
+) {
   const mails: TSunkMail[] = [];
   let rejectNext = options.rejectNext ?? 0;
   const server = new SMTPServer({
@@ -19,6 +26,12 @@ export async function startSmtpSink(options: { rejectNext?: number; refuseRecipi
     logger: false,
     // Stopped, it drops the clients' open (pooled) connections at once, as a real server does.
     closeTimeout: 100,
+    allowInsecureAuth: true,
+    onAuth(auth, _session, callback) {
+      const ok =
+        options.login && auth.username === options.login.user && auth.password === options.login.pass;
+      return ok ? callback(null, { user: auth.username }) : callback(new Error("535 Invalid credentials"));
+    },
     onRcptTo(address, _session, callback) {
       if (!options.refuseRecipients?.test(address.address)) return callback();
       const err = new Error("550 No such user here") as Error & { responseCode: number };

@@ -1,6 +1,6 @@
 import { type ChannelDriver, defineChannelDriver } from "../channel-driver.js";
 import { EMAIL_CHANNEL, ZImapAccountConfig } from "./email.accounts.js";
-import { resolveTransport, sendMail } from "./email.mailer.js";
+import { resolveTransport, sendMail, verifySmtp } from "./email.mailer.js";
 import { renderReplyEmail } from "./email.templates.js";
 import {
   messageIdDomain,
@@ -15,6 +15,7 @@ import {
   type TMailboxHooks,
   testMailboxConnection,
 } from "./imap.worker.js";
+import { SMTP_ACCOUNT_KIND, ZSmtpAccountConfig } from "./smtp.account.js";
 
 export type TEmailDriverOptions = {
   /** How often a mailbox without IDLE push is searched (IDLE wakes it at once). */
@@ -89,3 +90,16 @@ export function createEmailDriver(options: TEmailDriverOptions = {}): EmailDrive
     },
   };
 }
+
+/**
+ * The SMTP sender as an account kind: it only holds the outgoing server (set on the SMTP tab,
+ * started and stopped in Admin → Channels). No receiver and no replies of its own: the e-mail
+ * driver and the e-mail notifier send through it.
+ */
+export const smtpSenderDriver = defineChannelDriver({
+  name: SMTP_ACCOUNT_KIND,
+  accountConfig: ZSmtpAccountConfig,
+  secretFields: ["password"],
+  // The account's config comes with the password already opened.
+  testConnection: (_ctx, account) => verifySmtp(account.config, account.config.password),
+});

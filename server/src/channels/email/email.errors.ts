@@ -18,3 +18,6 @@ export const createRecipientRefusedError = (reason: string) =>
   new AppError("email.recipient_refused", 400, `The mail server refused the address: ${reason}`);
 export const createSendFailedError = (reason: string) =>
   new AppError("email.send_failed", 502, `The mail server refused: ${reason}`);
+/** The SMTP sender is stopped in Admin → Channels: start it to send. */
+export const createSmtpStoppedError = () =>
+  new AppError("email.smtp_stopped", 409, "The SMTP sender is stopped; start it in Admin → Channels");

@@ -1,57 +1,45 @@
-import { eq, sql } from "drizzle-orm";
 import nodemailer, { type Transporter } from "nodemailer";
 import MailComposer from "nodemailer/lib/mail-composer";
-import { z } from "zod";
 import type { AppContext } from "../../app-context.js";
 import { decryptSecret } from "../../platform/crypto.js";
-import { emailOutbox, settings } from "../../platform/db/schema/index.js";
-
-export const SMTP_SETTINGS_KEY = "email.smtp";
-
-/** SMTP settings as stored (password sealed with APP_SECRET). */
-export const ZStoredSmtp = z.object({
-  host: z.string().default(""),
-  port: z.number().int().default(587),
-  secure: z.boolean().default(false),
-  user: z.string().default(""),
-  password_enc: z.string().nullable().default(null),
-  from: z.string().default(""),
-});
-export type TStoredSmtp = z.infer<typeof ZStoredSmtp>;
-
-export async function readStoredSmtp(ctx: Pick<AppContext, "db">): Promise<TStoredSmtp> {
-  const [row] = await ctx.db.select().from(settings).where(eq(settings.key, SMTP_SETTINGS_KEY));
-  const parsed = ZStoredSmtp.safeParse(row?.value ?? {});
-  return parsed.success ? parsed.data : ZStoredSmtp.parse({});
-}
-
-export async function writeStoredSmtp(ctx: Pick<AppContext, "db">, value: TStoredSmtp) {
-  await ctx.db
-    .insert(settings)
-    .values({ key: SMTP_SETTINGS_KEY, value })
-    .onConflictDoUpdate({ target: settings.key, set: { value: sql`excluded.value`, updatedAt: sql`now()` } });
-  // The connections kept open to the old server are of no use any more.
-  closeTransports();
-}
+import { emailOutbox } from "../../platform/db/schema/index.js";
+import { findSmtpAccount, recordSmtpOutcome } from "./smtp.account.js";
 
 type TTransportConfig =
   | { url: string }
   | { host: string; port: number; secure: boolean; user: string; pass: string };
 
-/** Where mail goes: SMTP_URL (env) wins, then the admin settings; null means the outbox table. */
-export async function resolveTransport(ctx: Pick<AppContext, "db" | "config">): Promise<{
+/** Where mail goes, resolved once for a batch of mails. */
+export type TResolvedTransport = {
+  /** null: the outbox table (no SMTP sender is set up), or nowhere yet (`stopped`). */
   transport: TTransportConfig | null;
   from: string;
-}> {
-  const stored = await readStoredSmtp(ctx);
-  const from = ctx.config.mailFrom || stored.from || `Helpdesk <helpdesk@${hostOf(ctx.config.publicUrl)}>`;
-  if (ctx.config.smtpUrl) return { transport: { url: ctx.config.smtpUrl }, from };
-  if (!stored.host) return { transport: null, from };
-  const pass = stored.password_enc ? decryptSecret(ctx.config.appSecret, stored.password_enc) : "";
-  return {
-    transport: { host: stored.host, port: stored.port, secure: stored.secure, user: stored.user, pass },
-    from,
-  };
+  /** The SMTP sender's channel account (null with SMTP_URL or without a sender). */
+  accountId: number | null;
+  /** The sender is stopped in Admin → Channels: sending throws and the delivery retries later. */
+  stopped: boolean;
+};
+
+/** Thrown for every mail while the SMTP sender is stopped (never a silent drop to the outbox). */
+export class SmtpSenderStoppedError extends Error {
+  constructor() {
+    super("The SMTP sender is stopped (Admin → Channels); mail is held and retried");
+    this.name = "SmtpSenderStoppedError";
+  }
+}
+
+/** Where mail goes: SMTP_URL (env) wins, then the SMTP sender account; neither means the outbox table. */
+export async function resolveTransport(ctx: Pick<AppContext, "db" | "config">): Promise<TResolvedTransport> {
+  const account = await findSmtpAccount(ctx.db);
+  const from =
+    ctx.config.mailFrom || account?.config.from || `Helpdesk <helpdesk@${hostOf(ctx.config.publicUrl)}>`;
+  if (ctx.config.smtpUrl)
+    return { transport: { url: ctx.config.smtpUrl }, from, accountId: null, stopped: false };
+  if (!account) return { transport: null, from, accountId: null, stopped: false };
+  if (!account.isEnabled) return { transport: null, from, accountId: account.id, stopped: true };
+  const { host, port, secure, user, password } = account.config;
+  const pass = password ? decryptSecret(ctx.config.appSecret, password) : "";
+  return { transport: { host, port, secure, user, pass }, from, accountId: account.id, stopped: false };
 }
 
 function hostOf(url: string): string {
@@ -124,12 +112,13 @@ function transporterFor(config: TTransportConfig): Transporter {
  * Throws on an SMTP failure (the caller's job retries).
  */
 export async function sendMail(
-  ctx: Pick<AppContext, "db" | "config">,
+  ctx: Pick<AppContext, "db" | "config" | "logger">,
   mail: TOutgoingMail,
   /** The transport already resolved for a batch of mails (read from the settings otherwise). */
-  resolved?: Awaited<ReturnType<typeof resolveTransport>>,
+  resolved?: TResolvedTransport,
 ): Promise<{ via: "smtp" | "outbox"; messageId: string | undefined }> {
-  const { transport, from } = resolved ?? (await resolveTransport(ctx));
+  const { transport, from, accountId, stopped } = resolved ?? (await resolveTransport(ctx));
+  if (stopped) throw new SmtpSenderStoppedError();
   const headers: Record<string, string> = { ...AUTO_HEADERS };
   if (mail.language) headers["Content-Language"] = mail.language;
   if (!transport) {
@@ -162,8 +151,55 @@ export async function sendMail(
     headers,
   }).compile();
   const raw = await message.build();
-  await transporterFor(transport).sendMail({ envelope: message.getEnvelope(), raw });
+  try {
+    await transporterFor(transport).sendMail({ envelope: message.getEnvelope(), raw });
+  } catch (error) {
+    if (accountId !== null) {
+      // The next mail that goes through clears the error at once.
+      lastNoted.delete(accountId);
+      await recordSmtpOutcome(ctx.db, accountId, (error as Error).message ?? String(error));
+    }
+    throw error;
+  }
+  if (accountId !== null) await noteSent(ctx, accountId);
   return { via: "smtp", messageId: message.messageId() };
+}
+
+/** Connects, greets and logs in to the SMTP server, sending nothing (the admin's "test"). */
+export async function verifySmtp(
+  config: { host: string; port: number; secure: boolean; user: string },
+  pass: string,
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  const t = nodemailer.createTransport({
+    host: config.host,
+    port: config.port,
+    secure: config.secure,
+    auth: config.user ? { user: config.user, pass } : undefined,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 30_000,
+  });
+  try {
+    await t.verify();
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message ?? String(error) };
+  } finally {
+    t.close();
+  }
+}
+
+/** When this process last wrote the sender's last activity: once a minute, not once a mail. */
+const lastNoted = new Map<number, number>();
+
+async function noteSent(ctx: Pick<AppContext, "db" | "logger">, accountId: number) {
+  const now = Date.now();
+  if (now - (lastNoted.get(accountId) ?? 0) < 60_000) return;
+  lastNoted.set(accountId, now);
+  // The mail is sent: failing to note it must not make the caller send it again.
+  await recordSmtpOutcome(ctx.db, accountId, null).catch((err: unknown) =>
+    ctx.logger.warn({ err, accountId }, "could not record the SMTP sender's activity"),
+  );
 }
 
 /** Closes cached SMTP connections (shutdown and tests). */

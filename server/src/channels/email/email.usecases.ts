@@ -18,59 +18,72 @@ import {
   createQueueRequiredError,
   createRecipientRefusedError,
   createSendFailedError,
+  createSmtpStoppedError,
   createUnknownQueueError,
 } from "./email.errors.js";
-import { readStoredSmtp, resolveTransport, sendMail, writeStoredSmtp } from "./email.mailer.js";
+import { closeTransports, resolveTransport, SmtpSenderStoppedError, sendMail } from "./email.mailer.js";
 import { canChangeMailbox, canDeleteMailbox } from "./email.policies.js";
 import { presentMailbox } from "./email.presenter.js";
 import { findQueueIdBySlug, queueExists } from "./email.repository.js";
 import { renderTestEmail } from "./email.templates.js";
 import { openMailboxConfig, testMailboxConnection } from "./imap.worker.js";
+import { deleteSmtpAccount, findSmtpAccount, saveSmtpAccount } from "./smtp.account.js";
 
 type TCtx = Pick<AppContext, "db" | "config">;
 
-/** The stored SMTP settings, where mail actually goes and which parts the environment fixes. */
+/** The SMTP sender's settings, where mail actually goes and which parts the environment fixes. */
 export async function getSmtpSettings(ctx: TCtx): Promise<TSmtpSettings> {
-  const s = await readStoredSmtp(ctx);
-  const { transport, from } = await resolveTransport(ctx);
+  const account = await findSmtpAccount(ctx.db);
+  const { transport, from, stopped } = await resolveTransport(ctx);
+  const c = account?.config;
   return {
-    host: s.host,
-    port: s.port,
-    secure: s.secure,
-    user: s.user,
-    has_password: Boolean(s.password_enc),
-    from: s.from,
+    host: c?.host ?? "",
+    port: c?.port ?? 587,
+    secure: c?.secure ?? false,
+    user: c?.user ?? "",
+    has_password: Boolean(c?.password),
+    from: c?.from ?? "",
     effective_from: from,
-    delivery: transport ? "smtp" : "outbox",
+    delivery: stopped ? "stopped" : transport ? "smtp" : "outbox",
+    account_id: account?.id ?? null,
     env_overrides: { smtp_url: Boolean(ctx.config.smtpUrl), mail_from: Boolean(ctx.config.mailFrom) },
   };
 }
 
-/** Replaces the SMTP settings. `password`: omitted keeps the stored one, null or "" clears it. */
+/**
+ * Sets up, changes or (with an empty host) removes the SMTP sender, a channel account of kind
+ * `smtp`. `password`: omitted keeps the stored one, null or "" clears it.
+ */
 export async function saveSmtpSettings(
   ctx: TCtx,
   b: { host: string; port: number; secure: boolean; user: string; from: string; password?: string | null },
 ): Promise<TSmtpSettings> {
-  const current = await readStoredSmtp(ctx);
-  await writeStoredSmtp(ctx, {
-    host: b.host,
-    port: b.port,
-    secure: b.secure,
-    user: b.user,
-    from: b.from,
-    password_enc:
-      b.password === undefined
-        ? current.password_enc
-        : b.password === null || b.password === ""
-          ? null
-          : encryptSecret(ctx.config.appSecret, b.password),
-  });
+  if (b.host === "") {
+    await deleteSmtpAccount(ctx.db);
+  } else {
+    const current = await findSmtpAccount(ctx.db);
+    await saveSmtpAccount(ctx.db, `SMTP ${b.host}`, {
+      host: b.host,
+      port: b.port,
+      secure: b.secure,
+      user: b.user,
+      from: b.from,
+      password:
+        b.password === undefined
+          ? (current?.config.password ?? "")
+          : b.password === null || b.password === ""
+            ? ""
+            : encryptSecret(ctx.config.appSecret, b.password),
+    });
+  }
+  // The connections kept open to the old server are of no use any more.
+  closeTransports();
   return getSmtpSettings(ctx);
 }
 
 /** Sends the test mail in the admin's language. A refused address is a 400, any other failure a 502. */
 export async function sendTestMail(
-  ctx: Pick<AppContext, "db" | "config" | "settings">,
+  ctx: Pick<AppContext, "db" | "config" | "settings" | "logger">,
   actor: TActor,
   to: string,
 ): Promise<TTestMailResult> {
@@ -79,6 +92,7 @@ export async function sendTestMail(
     const r = await sendMail(ctx, { to, ...mail, language: actor.language });
     return { ok: true, via: r.via, message_id: r.messageId ?? null };
   } catch (error) {
+    if (error instanceof SmtpSenderStoppedError) throw createSmtpStoppedError();
     const e = error as { message?: string; code?: string; responseCode?: number };
     if (e.code === "EENVELOPE" && typeof e.responseCode === "number" && e.responseCode >= 500) {
       throw createRecipientRefusedError(e.message ?? "");

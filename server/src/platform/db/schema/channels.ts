@@ -51,6 +51,8 @@ export const channelAccounts = pgTable(
     index("channel_accounts_enabled_idx").on(t.id).where(sql`is_enabled`),
     // One account per kind comes from the environment (IMAP_URL, TELEGRAM_BOT_TOKEN).
     uniqueIndex("channel_accounts_env_key").on(t.kind).where(sql`config->>'source' = 'env'`),
+    // There is one SMTP sender.
+    uniqueIndex("channel_accounts_smtp_key").on(t.kind).where(sql`kind = 'smtp'`),
   ],
 );
 

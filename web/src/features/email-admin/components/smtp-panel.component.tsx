@@ -93,6 +93,12 @@ function TestMailCard() {
   );
 }
 
+const DELIVERY_NOTE = {
+  smtp: "emailAdmin.smtp.viaSmtp",
+  outbox: "emailAdmin.smtp.viaOutbox",
+  stopped: "emailAdmin.smtp.viaStopped",
+} as const;
+
 /** Outgoing mail: SMTP server, credentials and the From address; environment values win. */
 export function SmtpPanel() {
   const { t } = useTranslation();
@@ -155,6 +161,14 @@ export function SmtpPanel() {
       {data.env_overrides.smtp_url ? (
         <Alert color="yellow" icon={<IconInfoCircle size={18} />} maw={640}>
           {t("emailAdmin.smtp.envSmtpUrl")}
+        </Alert>
+      ) : null}
+      {data.delivery === "stopped" ? (
+        <Alert color="orange" icon={<IconInfoCircle size={18} />} maw={640}>
+          {t("emailAdmin.smtp.stopped")}{" "}
+          <Anchor component={Link} to="/admin/channels">
+            {t("emailAdmin.smtp.openChannels")}
+          </Anchor>
         </Alert>
       ) : null}
       {data.delivery === "outbox" ? (
@@ -253,7 +267,7 @@ export function SmtpPanel() {
                 {t("common.save")}
               </Button>
               <Text size="xs" c="dimmed">
-                {data.delivery === "smtp" ? t("emailAdmin.smtp.viaSmtp") : t("emailAdmin.smtp.viaOutbox")}
+                {t(DELIVERY_NOTE[data.delivery])}
               </Text>
             </Group>
           </Stack>
