@@ -134,9 +134,10 @@ export async function findChannelAccount(
 
 /**
  * Starts or stops accounts in one UPDATE and returns those that exist. The runtime follows
- * `is_enabled` within a tick; `updated_at` is left alone, because a change there restarts a
- * running receiver (it means "the config changed"). Starting forgets earlier crashes
- * (`failures`; `last_error` is kept to be read). Stopping an account no worker holds marks it
+ * `is_enabled` within a tick. `updated_at` (which restarts a receiver: "the config changed") is
+ * left alone for a running account, and bumped for one in backoff or error, so that "start"
+ * retries it now instead of after its backoff. Starting forgets earlier crashes (`failures`;
+ * `last_error` is kept to be read). Stopping an account no worker holds marks it
  * stopped at once: no runtime would release it and say so.
  */
 export async function setAccountsEnabled(
@@ -149,7 +150,11 @@ export async function setAccountsEnabled(
     .update(channelAccounts)
     .set(
       isEnabled
-        ? { isEnabled: true, failures: 0 }
+        ? {
+            isEnabled: true,
+            failures: 0,
+            updatedAt: sql`CASE WHEN ${channelAccounts.state} IN ('backoff', 'error') THEN now() ELSE ${channelAccounts.updatedAt} END`,
+          }
         : {
             isEnabled: false,
             state: sql`CASE WHEN ${channelAccounts.leaseOwner} IS NULL OR ${channelAccounts.leaseUntil} < now() THEN 'stopped' ELSE ${channelAccounts.state} END`,

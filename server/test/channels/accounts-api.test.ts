@@ -177,7 +177,7 @@ describe("#channels.accounts.get", () => {
 });
 
 describe("#channels.accounts.start / stop", () => {
-  it("start enables the account and forgets its crashes but keeps the last error", async () => {
+  it("start enables the account, forgets its crashes but keeps the last error, and retries a crashed one now", async () => {
     const id = await addAccount();
     await s.ctx.db
       .update(channelAccounts)
@@ -195,8 +195,12 @@ describe("#channels.accounts.start / stop", () => {
     });
     const after = await stored(id);
     expect(after).toMatchObject({ isEnabled: true, failures: 0, lastError: "cannot reach the channel" });
-    // updated_at means "the config changed" to the runtime (a restart): starting leaves it.
-    expect(after.updatedAt.getTime()).toBe(before.updatedAt.getTime());
+    // updated_at means "restart it" to the runtime: a crashed account is retried now...
+    expect(after.updatedAt.getTime()).toBeGreaterThan(before.updatedAt.getTime());
+    // ...and a running one is left running as it is.
+    await s.ctx.db.update(channelAccounts).set({ state: "running" }).where(eq(channelAccounts.id, id));
+    await s.inject({ method: "POST", url: `${BASE}/${id}/start/`, headers: admin });
+    expect((await stored(id)).updatedAt.getTime()).toBe(after.updatedAt.getTime());
   });
 
   it("stop disables the account; one no worker holds shows as stopped at once", async () => {

@@ -26,6 +26,8 @@ afterAll(async () => {
 const reading = new Map<number, Set<string>>();
 const starts: { account: number; owner: string; token: string }[] = [];
 let overlaps = 0;
+/** Accounts with token "flaky" crash on their first start only. */
+const flaked = new Set<number>();
 
 /** A driver bound to one worker's name, as each process would have its own. */
 const driverFor = (worker: string) =>
@@ -42,6 +44,10 @@ const driverFor = (worker: string) =>
       starts.push({ account: account.id, owner: worker, token: config.token });
       try {
         if (config.crash) throw new Error("cannot reach the channel");
+        if (config.token === "flaky" && !flaked.has(account.id)) {
+          flaked.add(account.id);
+          throw new Error("the channel hiccuped");
+        }
         control.touch();
         await new Promise<void>((resolve) =>
           control.signal.addEventListener("abort", () => resolve(), { once: true }),
@@ -52,13 +58,13 @@ const driverFor = (worker: string) =>
     },
   });
 
-function runtime(worker: string) {
+function runtime(worker: string, backoffMs = 200) {
   const r = startChannelRuntime(s.ctx, createChannelRegistry([driverFor(worker)]), {
     owner: worker,
     leaseMs: 1500,
     scanMs: 150,
-    backoffInitialMs: 200,
-    backoffMaxMs: 800,
+    backoffInitialMs: backoffMs,
+    backoffMaxMs: Math.max(800, backoffMs),
   });
   runtimes.push(r);
   return r;
@@ -153,6 +159,25 @@ describe("channel runtime", () => {
       .where(eq(channelAccounts.id, b.id));
     await until(async () => (await account(b.id)).state === "running");
     await until(() => starts.some((x) => x.account === b.id && x.token === "t-3"));
+  });
+
+  it("retries a crashed account at once when the admin starts it, instead of after its backoff", async () => {
+    // The earlier workers (quick backoff) would restart it themselves: only this one runs.
+    await Promise.all(runtimes.splice(0).map((r) => r.stop()));
+    const f = await addAccount({ token: "flaky" });
+    // A minute of backoff: only the admin's "start" can bring it back within this test.
+    runtime("worker-f", 60_000);
+    await until(async () => (await account(f.id)).state === "backoff");
+    expect((await account(f.id)).lastError).toBe("the channel hiccuped");
+    const admin = await s.actor("admin");
+    const started = await s.inject({
+      method: "POST",
+      url: `/api/admin/channels/accounts/${f.id}/start/`,
+      headers: admin.headers,
+    });
+    expect(started.statusCode, started.body).toBe(200);
+    await until(async () => (await account(f.id)).state === "running", 3000);
+    expect(starts.filter((x) => x.account === f.id)).toHaveLength(2);
   });
 
   it("stops a disabled account within a tick and releases it; an unreadable config waits for a fix", async () => {

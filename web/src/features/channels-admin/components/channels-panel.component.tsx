@@ -12,7 +12,7 @@ import {
   UnstyledButton,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconPlayerPlay, IconPlayerStop } from "@tabler/icons-react";
+import { IconPlayerPlay, IconPlayerStop, IconRefresh } from "@tabler/icons-react";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { NO_TRUNCATE } from "../../../shared/components/badges.component";
@@ -200,19 +200,34 @@ function AccountRow({ account, driver, selected, busy, onToggle, onSwitch }: Row
         <LastActivity iso={account.last_activity_at} />
       </Table.Td>
       <Table.Td>
-        <Button
-          size="xs"
-          variant={action === "start" ? "light" : "default"}
-          color={action === "start" ? "green" : undefined}
-          leftSection={action === "start" ? <IconPlayerPlay size={14} /> : <IconPlayerStop size={14} />}
-          loading={busy}
-          onClick={() => onSwitch(account, action)}
-          aria-label={t(action === "start" ? "channelsAdmin.startAccount" : "channelsAdmin.stopAccount", {
-            name: account.name,
-          })}
-        >
-          {t(`channelsAdmin.${action}`)}
-        </Button>
+        <Group gap="xs" wrap="nowrap">
+          {account.is_enabled && (account.state === "backoff" || account.state === "error") ? (
+            // Starting a crashed account retries it now instead of after its backoff.
+            <Button
+              size="xs"
+              variant="light"
+              leftSection={<IconRefresh size={14} />}
+              loading={busy}
+              onClick={() => onSwitch(account, "start")}
+              aria-label={t("channelsAdmin.retryAccount", { name: account.name })}
+            >
+              {t("channelsAdmin.retry")}
+            </Button>
+          ) : null}
+          <Button
+            size="xs"
+            variant={action === "start" ? "light" : "default"}
+            color={action === "start" ? "green" : undefined}
+            leftSection={action === "start" ? <IconPlayerPlay size={14} /> : <IconPlayerStop size={14} />}
+            loading={busy}
+            onClick={() => onSwitch(account, action)}
+            aria-label={t(action === "start" ? "channelsAdmin.startAccount" : "channelsAdmin.stopAccount", {
+              name: account.name,
+            })}
+          >
+            {t(`channelsAdmin.${action}`)}
+          </Button>
+        </Group>
       </Table.Td>
     </Table.Tr>
   );
