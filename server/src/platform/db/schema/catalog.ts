@@ -1,4 +1,5 @@
 import { boolean, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { createdAt } from "./columns.js";
 import { departments } from "./users.js";
 
 export const queues = pgTable("queues", {
@@ -8,7 +9,7 @@ export const queues = pgTable("queues", {
   nameEn: text("name_en").notNull(),
   departmentId: integer("department_id").references(() => departments.id, { onDelete: "set null" }),
   isActive: boolean("is_active").notNull().default(true),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  createdAt: createdAt(),
 });
 
 export const categories = pgTable("categories", {

@@ -12,6 +12,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { queues } from "./catalog.js";
+import { bigIdentity, createdAt } from "./columns.js";
 import { attachments, ticketMessages, tickets } from "./tickets.js";
 
 /**
@@ -43,7 +44,7 @@ export const channelAccounts = pgTable(
     /** The worker process whose receiver reads this account, until `lease_until`. */
     leaseOwner: text("lease_owner"),
     leaseUntil: timestamp("lease_until", { withTimezone: true }),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -66,7 +67,7 @@ export const INBOUND_ITEM_STATUSES = ["ticket", "reply", "handled", "ignored", "
 export const inboundItems = pgTable(
   "inbound_items",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigIdentity(),
     channel: text("channel").notNull(),
     accountId: integer("account_id").references(() => channelAccounts.id, { onDelete: "cascade" }),
     /** The message's id on its channel; null when it was refused before it was read. */
@@ -89,7 +90,7 @@ export const inboundItems = pgTable(
     }),
     /** Files not stored, with the reason. */
     rejectedFiles: jsonb("rejected_files").notNull().default([]),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("inbound_items_external_key").on(t.channel, t.externalId),

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { bigint, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { channelAccounts } from "./channels.js";
-import { ticketMessages, tickets } from "./tickets.js";
+import { bigIdentity, createdAt } from "./columns.js";
+import { ownedByTicket, ticketMessages } from "./tickets.js";
 import { users } from "./users.js";
 
 /**
@@ -12,9 +13,7 @@ export const threadBindings = pgTable(
   "thread_bindings",
   {
     id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
-    ticketId: bigint("ticket_id", { mode: "number" })
-      .notNull()
-      .references(() => tickets.id, { onDelete: "cascade" }),
+    ticketId: ownedByTicket(),
     /** The channel driver's name. */
     channel: text("channel").notNull(),
     /** The channel account it came in on; null for a channel without accounts. */
@@ -25,7 +24,7 @@ export const threadBindings = pgTable(
     contactUserId: integer("contact_user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
     lastInboundAt: timestamp("last_inbound_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -48,7 +47,7 @@ export const threadBindings = pgTable(
 export const outboundMessages = pgTable(
   "outbound_messages",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigIdentity(),
     messageId: bigint("message_id", { mode: "number" })
       .notNull()
       .references(() => ticketMessages.id, { onDelete: "cascade" }),
@@ -64,7 +63,7 @@ export const outboundMessages = pgTable(
     /** The channel's id of what was sent (the Message-ID, the Telegram message id). */
     externalId: text("external_id"),
     sentAt: timestamp("sent_at", { withTimezone: true }),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -8,22 +8,18 @@ import {
   text,
   timestamp,
   uniqueIndex,
-  uuid,
 } from "drizzle-orm/pg-core";
-import { tickets } from "./tickets.js";
-import { users } from "./users.js";
+import { bigIdentity, createdAt, uuidKey } from "./columns.js";
+import { ownedByTicket, tickets } from "./tickets.js";
+import { ownedByUser } from "./users.js";
 
 /** People who follow a ticket without being its requester or assignee. */
 export const ticketWatchers = pgTable(
   "ticket_watchers",
   {
-    ticketId: bigint("ticket_id", { mode: "number" })
-      .notNull()
-      .references(() => tickets.id, { onDelete: "cascade" }),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    ticketId: ownedByTicket(),
+    userId: ownedByUser(),
+    createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.ticketId, t.userId] }), index("ticket_watchers_user_idx").on(t.userId)],
 );
@@ -35,7 +31,7 @@ export const ticketWatchers = pgTable(
 export const notificationFanouts = pgTable("notification_fanouts", {
   eventId: bigint("event_id", { mode: "number" }).primaryKey(),
   recipients: integer("recipients").notNull().default(0),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  createdAt: createdAt(),
 });
 
 /**
@@ -45,11 +41,9 @@ export const notificationFanouts = pgTable("notification_fanouts", {
 export const notificationDeliveries = pgTable(
   "notification_deliveries",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigIdentity(),
     eventId: bigint("event_id", { mode: "number" }).notNull(),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownedByUser(),
     channel: text("channel", { enum: ["email", "in_app", "web_push", "telegram"] }).notNull(),
     kind: text("kind").notNull(),
     ticketId: bigint("ticket_id", { mode: "number" }),
@@ -60,7 +54,7 @@ export const notificationDeliveries = pgTable(
     lastError: text("last_error"),
     /** While a sender holds the row; a crashed sender's claim expires. */
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
@@ -77,16 +71,14 @@ export const notificationDeliveries = pgTable(
 export const notifications = pgTable(
   "notifications",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    id: bigIdentity(),
+    userId: ownedByUser(),
     kind: text("kind").notNull(),
     ticketId: bigint("ticket_id", { mode: "number" }).references(() => tickets.id, { onDelete: "cascade" }),
     eventId: bigint("event_id", { mode: "number" }),
     title: text("title").notNull(),
     body: text("body").notNull().default(""),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
     readAt: timestamp("read_at", { withTimezone: true }),
   },
   (t) => [
@@ -99,14 +91,12 @@ export const notifications = pgTable(
 export const pushSubscriptions = pgTable(
   "push_subscriptions",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    id: uuidKey(),
+    userId: ownedByUser(),
     endpoint: text("endpoint").notNull(),
     p256dh: text("p256dh").notNull(),
     auth: text("auth").notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
   },
   (t) => [

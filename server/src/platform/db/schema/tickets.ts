@@ -10,17 +10,17 @@ import {
   primaryKey,
   text,
   timestamp,
-  uuid,
 } from "drizzle-orm/pg-core";
 import { categories, priorities, queues } from "./catalog.js";
-import { users } from "./users.js";
+import { bigIdentity, createdAt, uuidKey } from "./columns.js";
+import { ownedByUser, users } from "./users.js";
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
 export const tickets = pgTable(
   "tickets",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigIdentity(),
     title: text("title").notNull(),
     description: text("description").notNull().default(""),
     status: text("status", { enum: ["open", "in_progress", "waiting_for_client", "closed"] })
@@ -40,7 +40,7 @@ export const tickets = pgTable(
     source: text("source", { enum: ["web", "api", "email", "telegram", "widget"] })
       .notNull()
       .default("web"),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     firstResponseAt: timestamp("first_response_at", { withTimezone: true }),
     closedAt: timestamp("closed_at", { withTimezone: true }),
@@ -61,14 +61,18 @@ export const tickets = pgTable(
   ],
 );
 
+/** The ticket a row belongs to: the row goes when the ticket does. */
+export const ownedByTicket = () =>
+  bigint("ticket_id", { mode: "number" })
+    .notNull()
+    .references(() => tickets.id, { onDelete: "cascade" });
+
 /** Public replies and internal notes (is_internal). Notes are never shown to requesters. */
 export const ticketMessages = pgTable(
   "ticket_messages",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    ticketId: bigint("ticket_id", { mode: "number" })
-      .notNull()
-      .references(() => tickets.id, { onDelete: "cascade" }),
+    id: bigIdentity(),
+    ticketId: ownedByTicket(),
     authorId: integer("author_id")
       .notNull()
       .references(() => users.id),
@@ -77,7 +81,7 @@ export const ticketMessages = pgTable(
     source: text("source", { enum: ["web", "api", "email", "telegram", "widget"] })
       .notNull()
       .default("web"),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("ticket_messages_ticket_idx").on(t.ticketId, t.id)],
@@ -86,7 +90,7 @@ export const ticketMessages = pgTable(
 export const attachments = pgTable(
   "attachments",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuidKey(),
     ticketId: bigint("ticket_id", { mode: "number" }).references(() => tickets.id, { onDelete: "cascade" }),
     messageId: bigint("message_id", { mode: "number" }).references(() => ticketMessages.id, {
       onDelete: "cascade",
@@ -99,7 +103,7 @@ export const attachments = pgTable(
     size: integer("size").notNull(),
     sha256: text("sha256").notNull(),
     storageKey: text("storage_key").notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [
     index("attachments_ticket_idx").on(t.ticketId),
@@ -112,16 +116,14 @@ export const attachments = pgTable(
 export const ticketEvents = pgTable(
   "ticket_events",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    ticketId: bigint("ticket_id", { mode: "number" })
-      .notNull()
-      .references(() => tickets.id, { onDelete: "cascade" }),
+    id: bigIdentity(),
+    ticketId: ownedByTicket(),
     actorId: integer("actor_id").references(() => users.id),
     type: text("type").notNull(),
     data: jsonb("data").notNull().default({}),
     /** Events about internal notes are hidden from requesters. */
     isInternal: boolean("is_internal").notNull().default(false),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [index("ticket_events_ticket_idx").on(t.ticketId, t.id)],
 );
@@ -130,14 +132,12 @@ export const ticketEvents = pgTable(
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
   {
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownedByUser(),
     key: text("key").notNull(),
     scope: text("scope").notNull(),
     statusCode: integer("status_code").notNull(),
     response: jsonb("response").notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.scope, t.key] }),
