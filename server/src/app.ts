@@ -332,18 +332,21 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
 
   await app.register(async (scope) => {
-    await registerSystemRoutes(scope, ctx);
-    await registerAuthRoutes(scope, ctx);
-    await registerUserRoutes(scope, ctx);
-    await registerContactRoutes(scope, ctx);
-    await registerCatalogRoutes(scope, ctx);
-    await registerTicketRoutes(scope, ctx);
-    await registerMessageRoutes(scope, ctx);
-    await registerConversationRoutes(scope, ctx);
-    await registerAttachmentRoutes(scope, ctx);
-    await registerRealtimeRoutes(scope, ctx);
-    await registerNotificationRoutes(scope, ctx);
-    await registerEmailAdminRoutes(scope, ctx);
+    const modules = [
+      registerSystemRoutes,
+      registerAuthRoutes,
+      registerUserRoutes,
+      registerContactRoutes,
+      registerCatalogRoutes,
+      registerTicketRoutes,
+      registerMessageRoutes,
+      registerConversationRoutes,
+      registerAttachmentRoutes,
+      registerRealtimeRoutes,
+      registerNotificationRoutes,
+      registerEmailAdminRoutes,
+    ];
+    for (const register of modules) await register(scope, ctx);
     // Each channel's own routes (a webhook, the widget's socket).
     for (const driver of ctx.channels.list()) await driver.routes?.(scope, ctx);
     await registerChannelAccountRoutes(scope, ctx);
