@@ -20,7 +20,6 @@ import { startChannelRuntime } from "./channels/channels.runtime.js";
 import { createEmailDriver, smtpSenderDriver } from "./channels/email/email.driver.js";
 import { closeTransports } from "./channels/email/email.mailer.js";
 import { registerEmailAdminRoutes } from "./channels/email/email.routes.js";
-import { ensureEnvMailbox } from "./channels/email/imap.worker.js";
 import { registerAttachmentRoutes } from "./modules/attachments/attachments.routes.js";
 import { createAuthGuard } from "./modules/auth/auth.guard.js";
 import { createThrottleCleanupJob } from "./modules/auth/auth.jobs.js";
@@ -174,7 +173,7 @@ export async function createServer(
 
   ctx.processors.register(createNotificationProcessor(ctx));
   ctx.processors.register(createConversationsProcessor(ctx));
-  await ensureEnvMailbox(ctx);
+  for (const driver of ctx.channels.list()) await driver.ensureEnvAccount?.(ctx);
   // Channel receivers (IMAP mailboxes, …) run in worker processes, each account under a lease;
   // tests start the runtime themselves.
   const channelRuntime =

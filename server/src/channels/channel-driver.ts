@@ -64,6 +64,11 @@ export type ChannelDriver<TConfig = unknown> = {
    * Returns the channel's id of what it sent.
    */
   sendReply?(ctx: AppContext, reply: TOutboundReply): Promise<{ externalId?: string }>;
+  /**
+   * Mirrors the account the environment defines (IMAP_URL, TELEGRAM_BOT_TOKEN) into
+   * `channel_accounts` (`config.source = 'env'`, one per kind), at every start of every process.
+   */
+  ensureEnvAccount?(ctx: AppContext): Promise<void>;
   /** HTTP routes of the channel (a webhook, the widget's socket), registered at start. */
   routes?(app: FastifyInstance, ctx: AppContext): Promise<void>;
   /** Checks that the account can connect with its config (the admin's "test" button). */

@@ -10,6 +10,7 @@ import {
   ticketRootMessageId,
 } from "./email.threading.js";
 import {
+  ensureEnvMailbox,
   type MailboxRunner,
   receiveMailbox,
   type TMailboxHooks,
@@ -42,6 +43,7 @@ export function createEmailDriver(options: TEmailDriverOptions = {}): EmailDrive
     name: EMAIL_CHANNEL,
     accountConfig: ZImapAccountConfig,
     secretFields: ["password"],
+    ensureEnvAccount: ensureEnvMailbox,
     receive: (ctx, account, control) =>
       receiveMailbox(ctx, account, control, {
         pollMs: options.pollMs ?? 30_000,
