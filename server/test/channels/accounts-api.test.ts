@@ -13,6 +13,7 @@ import { sealAccountConfig } from "../../src/channels/channel-secrets.js";
 import { type ChannelRuntime, startChannelRuntime } from "../../src/channels/channels.runtime.js";
 import { channelAccounts } from "../../src/platform/db/schema/index.js";
 import { startTestServer, type TTestServer } from "../helpers.js";
+import { untilTrue } from "../wait.js";
 
 const BASE = "/api/admin/channels/accounts";
 const SECRET = "bot-token-do-not-show";
@@ -87,15 +88,6 @@ const switches = async () =>
     .sort((a, b) => a.id - b.id)
     .map((r) => `${r.id}:${r.on}`)
     .join(",");
-
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("timed out");
-}
 
 describe("#channels.accounts.list", () => {
   it("lists accounts with their secrets redacted, and the registered drivers", async () => {
@@ -374,7 +366,7 @@ describe("#channels.accounts with the channel runtime", () => {
     expect(reading.size).toBe(0);
 
     await s.inject({ method: "POST", url: `${BASE}/${a}/start/`, headers: admin });
-    await until(async () => reading.has(a) && (await stored(a)).state === "running");
+    await untilTrue(async () => reading.has(a) && (await stored(a)).state === "running");
     const shown = await s.inject({ method: "GET", url: `${BASE}/${a}/`, headers: admin });
     expect(shown.json()).toMatchObject({ state: "running", lease_owner: "worker-api", is_enabled: true });
     expect(shown.json().last_activity_at).not.toBeNull();
@@ -386,11 +378,11 @@ describe("#channels.accounts with the channel runtime", () => {
       headers: admin,
       payload: { ids: [a, b], action: "start" },
     });
-    await until(async () => reading.has(b) && (await stored(b)).state === "running");
+    await untilTrue(async () => reading.has(b) && (await stored(b)).state === "running");
     expect(runtime.running().sort((x, y) => x - y)).toEqual([a, b].sort((x, y) => x - y));
 
     await s.inject({ method: "POST", url: `${BASE}/${a}/stop/`, headers: admin });
-    await until(async () => !reading.has(a) && (await stored(a)).leaseOwner === null);
+    await untilTrue(async () => !reading.has(a) && (await stored(a)).leaseOwner === null);
     expect(await stored(a)).toMatchObject({ isEnabled: false, state: "stopped" });
     expect(reading.has(b)).toBe(true);
 
@@ -400,7 +392,7 @@ describe("#channels.accounts with the channel runtime", () => {
       headers: admin,
       payload: { ids: [a, b], action: "stop" },
     });
-    await until(async () => reading.size === 0 && (await stored(b)).leaseOwner === null);
+    await untilTrue(async () => reading.size === 0 && (await stored(b)).leaseOwner === null);
     expect(await stored(b)).toMatchObject({ isEnabled: false, state: "stopped" });
     const list = ZChannelAccountList.parse(
       (await s.inject({ method: "GET", url: `${BASE}/?kind=apitest`, headers: admin })).json(),

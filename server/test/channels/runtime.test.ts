@@ -11,6 +11,7 @@ import {
 import { type ChannelRuntime, startChannelRuntime } from "../../src/channels/channels.runtime.js";
 import { channelAccounts } from "../../src/platform/db/schema/index.js";
 import { startTestServer, type TTestServer } from "../helpers.js";
+import { untilTrue } from "../wait.js";
 
 let s: TTestServer;
 const runtimes: ChannelRuntime[] = [];
@@ -84,15 +85,6 @@ async function addAccount(config: Record<string, unknown>) {
 const account = async (id: number) =>
   (await s.ctx.db.select().from(channelAccounts).where(eq(channelAccounts.id, id)))[0]!;
 
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("timed out");
-}
-
 describe("channel runtime", () => {
   it("seals secrets at rest and never shows them", () => {
     const driver = driverFor("x");
@@ -107,7 +99,7 @@ describe("channel runtime", () => {
     const a = await addAccount({ token: "t-1" });
     const first = runtime("worker-a");
     const second = runtime("worker-b");
-    await until(() => (reading.get(a.id)?.size ?? 0) === 1);
+    await untilTrue(() => (reading.get(a.id)?.size ?? 0) === 1);
     expect(starts.find((x) => x.account === a.id)?.token).toBe("t-1");
     await new Promise((r) => setTimeout(r, 600));
     const holder = [...reading.get(a.id)!][0]!;
@@ -117,7 +109,7 @@ describe("channel runtime", () => {
     // The holder shuts down (releasing its lease): the other takes over at its next tick.
     const [dying, other] = holder === "worker-a" ? [first, "worker-b"] : [second, "worker-a"];
     await dying.stop();
-    await until(() => reading.get(a.id)?.has(other) === true, 8000);
+    await untilTrue(() => reading.get(a.id)?.has(other) === true, 8000);
     expect((await account(a.id)).leaseOwner).toBe(other);
     expect(overlaps).toBe(0);
   });
@@ -133,7 +125,7 @@ describe("channel runtime", () => {
     runtime("worker-e");
     await new Promise((r) => setTimeout(r, 500));
     expect(reading.get(ghost.id)?.size ?? 0).toBe(0);
-    await until(() => (reading.get(ghost.id)?.size ?? 0) === 1, 8000);
+    await untilTrue(() => (reading.get(ghost.id)?.size ?? 0) === 1, 8000);
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1000);
     const taker = [...reading.get(ghost.id)!][0];
     expect((await account(ghost.id)).leaseOwner).toBe(taker);
@@ -143,7 +135,7 @@ describe("channel runtime", () => {
   it("restarts a crashing receiver with backoff and shows why; a fixed config runs", async () => {
     const b = await addAccount({ token: "t-2", crash: true });
     runtime("worker-c");
-    await until(async () => (await account(b.id)).failures >= 3);
+    await untilTrue(async () => (await account(b.id)).failures >= 3);
     const row = await account(b.id);
     expect(row.state).toBe("backoff");
     expect(row.lastError).toBe("cannot reach the channel");
@@ -157,8 +149,8 @@ describe("channel runtime", () => {
         updatedAt: new Date(),
       })
       .where(eq(channelAccounts.id, b.id));
-    await until(async () => (await account(b.id)).state === "running");
-    await until(() => starts.some((x) => x.account === b.id && x.token === "t-3"));
+    await untilTrue(async () => (await account(b.id)).state === "running");
+    await untilTrue(() => starts.some((x) => x.account === b.id && x.token === "t-3"));
   });
 
   it("retries a crashed account at once when the admin starts it, instead of after its backoff", async () => {
@@ -167,7 +159,7 @@ describe("channel runtime", () => {
     const f = await addAccount({ token: "flaky" });
     // A minute of backoff: only the admin's "start" can bring it back within this test.
     runtime("worker-f", 60_000);
-    await until(async () => (await account(f.id)).state === "backoff");
+    await untilTrue(async () => (await account(f.id)).state === "backoff");
     expect((await account(f.id)).lastError).toBe("the channel hiccuped");
     const admin = await s.actor("admin");
     const started = await s.inject({
@@ -176,24 +168,24 @@ describe("channel runtime", () => {
       headers: admin.headers,
     });
     expect(started.statusCode, started.body).toBe(200);
-    await until(async () => (await account(f.id)).state === "running", 3000);
+    await untilTrue(async () => (await account(f.id)).state === "running", 3000);
     expect(starts.filter((x) => x.account === f.id)).toHaveLength(2);
   });
 
   it("stops a disabled account within a tick and releases it; an unreadable config waits for a fix", async () => {
     const c = await addAccount({ token: "t-4" });
     runtime("worker-d");
-    await until(() => (reading.get(c.id)?.size ?? 0) === 1);
+    await untilTrue(() => (reading.get(c.id)?.size ?? 0) === 1);
     await s.ctx.db
       .update(channelAccounts)
       .set({ isEnabled: false, updatedAt: new Date() })
       .where(eq(channelAccounts.id, c.id));
-    await until(() => (reading.get(c.id)?.size ?? 0) === 0);
-    await until(async () => (await account(c.id)).leaseOwner === null);
+    await untilTrue(() => (reading.get(c.id)?.size ?? 0) === 0);
+    await untilTrue(async () => (await account(c.id)).leaseOwner === null);
     expect((await account(c.id)).state).toBe("stopped");
 
     const d = await addAccount({ crash: "not a boolean", token: "t-5" });
-    await until(async () => (await account(d.id)).state === "error");
+    await untilTrue(async () => (await account(d.id)).state === "error");
     expect((await account(d.id)).lastError).toMatch(/^invalid configuration/);
     expect(starts.some((x) => x.account === d.id)).toBe(false);
   });

@@ -8,6 +8,7 @@ import { waitForNotificationsIdle } from "../../src/modules/notifications/notifi
 import { inboundItems, priorities, users } from "../../src/platform/db/schema/index.js";
 import { startSmtpSink } from "../email/smtp-sink.js";
 import { startTestServer, type TTestServer } from "../helpers.js";
+import { until } from "../wait.js";
 import { createTestChatDriver } from "./test-chat/test-chat.driver.js";
 
 /** A second channel that lives entirely in its own folder: it only needs a driver. */
@@ -54,15 +55,6 @@ afterAll(async () => {
   await s?.close();
   await sink?.close();
 });
-
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const messageAs = async (headers: Record<string, string>, id: number) =>
   (await s.inject({ method: "GET", url: `/api/messages/${id}/`, headers })).json();

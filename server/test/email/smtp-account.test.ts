@@ -4,6 +4,7 @@ import { ingestRawEmail } from "../../src/channels/email/email.inbound.js";
 import { waitForNotificationsIdle } from "../../src/modules/notifications/notifications.engine.js";
 import { channelAccounts, emailOutbox } from "../../src/platform/db/schema/index.js";
 import { startTestServer, type TTestServer } from "../helpers.js";
+import { until } from "../wait.js";
 import { startSmtpSink } from "./smtp-sink.js";
 
 /** No SMTP_URL here: where mail goes is the SMTP sender account the admin sets up. */
@@ -21,15 +22,6 @@ afterAll(async () => {
   await s?.close();
   await sink?.close();
 });
-
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > end) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const smtp = async () =>
   (await s.inject({ method: "GET", url: "/api/admin/email/smtp/", headers: admin })).json();
