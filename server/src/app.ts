@@ -20,6 +20,7 @@ import { startChannelRuntime } from "./channels/channels.runtime.js";
 import { createEmailDriver, smtpSenderDriver } from "./channels/email/email.driver.js";
 import { closeTransports } from "./channels/email/email.mailer.js";
 import { registerEmailAdminRoutes } from "./channels/email/email.routes.js";
+import { createTelegramBotDriver } from "./channels/telegram-bot/telegram.driver.js";
 import { registerAttachmentRoutes } from "./modules/attachments/attachments.routes.js";
 import { createAuthGuard } from "./modules/auth/auth.guard.js";
 import { createThrottleCleanupJob } from "./modules/auth/auth.jobs.js";
@@ -208,7 +209,7 @@ export async function createServer(
 
 /** The built-in channel drivers, with any given ones added (or replacing one of the same name). */
 function withBuiltInDrivers(given: ChannelDriver[]): ChannelDriver[] {
-  const builtIn = [createEmailDriver(), smtpSenderDriver].filter(
+  const builtIn = [createEmailDriver(), smtpSenderDriver, createTelegramBotDriver()].filter(
     (d) => !given.some((g) => g.name === d.name),
   );
   return [...builtIn, ...given];

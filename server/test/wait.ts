@@ -19,3 +19,14 @@ export async function until<T>(
 export async function untilTrue(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   if (!(await until(check, (v) => v, ms))) throw new Error("timed out");
 }
+
+/** Reads until `ok` holds and answers that value; throws with the last value read after `ms`. */
+export async function waitFor<T>(
+  read: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  ms = 10_000,
+): Promise<T> {
+  const value = await until(read, ok, ms);
+  if (!ok(value)) throw new Error(`timed out; last value: ${JSON.stringify(value)}`);
+  return value;
+}

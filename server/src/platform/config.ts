@@ -165,6 +165,21 @@ const ZEnv = z.object({
    * worker that dies is replaced on its accounts this long after its last renewal.
    */
   CHANNEL_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  /**
+   * Where the Telegram Bot API is (every call and file download goes here): Telegram's own, or a
+   * self-hosted Bot API server. Without the trailing slash.
+   */
+  TELEGRAM_API_ROOT: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .default("https://api.telegram.org")
+    .transform((v) => v.replace(/\/+$/, "")),
+  /** One bot read as an inbox channel (from @BotFather, `123456789:AA…`); mirrored into an account. */
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]{35,}$/, "must be a bot token from @BotFather, <digits>:<35+ characters>")
+    .optional(),
+  /** Seconds one long poll of the Bot API (getUpdates) waits for messages before it asks again. */
+  TELEGRAM_POLL_TIMEOUT_S: z.coerce.number().int().min(0).max(50).default(25),
 });
 
 export type TConfig = {
@@ -203,6 +218,12 @@ export type TConfig = {
   jobs: { pollingIntervalMs: number; concurrency: number };
   /** Channel receivers' lease on their accounts (see ZEnv CHANNEL_LEASE_MS). */
   channelLeaseMs: number;
+  /** The Telegram Bot API's root URL, no trailing slash (see ZEnv TELEGRAM_API_ROOT). */
+  telegramApiRoot: string;
+  /** The bot TELEGRAM_BOT_TOKEN defines, mirrored into a channel account. */
+  telegramBotToken: string | undefined;
+  /** Seconds a getUpdates long poll waits (see ZEnv TELEGRAM_POLL_TIMEOUT_S). */
+  telegramPollTimeoutS: number;
   /** HTTP timeouts in milliseconds (see ZEnv). */
   timeouts: {
     headersMs: number;
@@ -280,6 +301,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     imapUrl: e.IMAP_URL,
     jobs: { pollingIntervalMs: e.JOBS_POLLING_INTERVAL_MS, concurrency: e.JOBS_CONCURRENCY },
     channelLeaseMs: e.CHANNEL_LEASE_MS,
+    telegramApiRoot: e.TELEGRAM_API_ROOT,
+    telegramBotToken: e.TELEGRAM_BOT_TOKEN,
+    telegramPollTimeoutS: e.TELEGRAM_POLL_TIMEOUT_S,
     timeouts: {
       headersMs: e.HEADERS_TIMEOUT_MS,
       requestMs: e.REQUEST_TIMEOUT_MS,
