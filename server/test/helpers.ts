@@ -140,3 +140,20 @@ export async function startTestServer(
   };
   return t;
 }
+
+/** A public staff reply through `POST /api/messages/`, as the web sends it; answers the message id. */
+export async function postStaffReply(
+  s: Pick<TTestServer, "inject">,
+  headers: Record<string, string>,
+  ticketId: number,
+  text: string,
+): Promise<number> {
+  const res = await s.inject({
+    method: "POST",
+    url: "/api/messages/",
+    headers,
+    payload: { ticket_id: ticketId, text },
+  });
+  if (res.statusCode !== 201) throw new Error(`reply refused: ${res.statusCode} ${res.body}`);
+  return res.json().id;
+}

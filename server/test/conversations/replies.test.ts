@@ -7,7 +7,7 @@ import { MAX_SEND_ATTEMPTS, SEND_REPLY_JOB } from "../../src/modules/conversatio
 import { waitForNotificationsIdle } from "../../src/modules/notifications/notifications.engine.js";
 import { inboundItems, priorities, users } from "../../src/platform/db/schema/index.js";
 import { startSmtpSink } from "../email/smtp-sink.js";
-import { startTestServer, type TTestServer } from "../helpers.js";
+import { postStaffReply, startTestServer, type TTestServer } from "../helpers.js";
 import { until } from "../wait.js";
 import { createTestChatDriver } from "./test-chat/test-chat.driver.js";
 
@@ -59,16 +59,7 @@ afterAll(async () => {
 const messageAs = async (headers: Record<string, string>, id: number) =>
   (await s.inject({ method: "GET", url: `/api/messages/${id}/`, headers })).json();
 
-async function reply(ticketId: number, text: string): Promise<number> {
-  const res = await s.inject({
-    method: "POST",
-    url: "/api/messages/",
-    headers: operator.headers,
-    payload: { ticket_id: ticketId, text },
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json().id;
-}
+const reply = (ticketId: number, text: string) => postStaffReply(s, operator.headers, ticketId, text);
 
 describe("conversations: replies go back on the customer's channel", () => {
   it("mails a staff reply to a customer who wrote by mail, even with e-mail notifications off", async () => {

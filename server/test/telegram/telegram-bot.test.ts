@@ -10,7 +10,7 @@ import {
   ticketMessages,
   users,
 } from "../../src/platform/db/schema/index.js";
-import { startTestServer, type TTestServer } from "../helpers.js";
+import { postStaffReply, startTestServer, type TTestServer } from "../helpers.js";
 import { waitFor } from "../wait.js";
 import { startFakeBotApi, type TFakeBotApi } from "./fake-bot-api.js";
 
@@ -332,16 +332,7 @@ describe("telegram bot: receiving", () => {
 });
 
 describe("telegram bot: replies", () => {
-  async function reply(ticketId: number, text: string): Promise<number> {
-    const res = await s.inject({
-      method: "POST",
-      url: "/api/messages/",
-      headers: operator.headers,
-      payload: { ticket_id: ticketId, text },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().id;
-  }
+  const reply = (ticketId: number, text: string) => postStaffReply(s, operator.headers, ticketId, text);
   const sentTo = (chatId: number) =>
     fake.calls("sendMessage", TOKEN).filter((c) => c.params.chat_id === chatId);
 

@@ -3,7 +3,7 @@ import MailComposer from "nodemailer/lib/mail-composer";
 import type { AppContext } from "../../app-context.js";
 import { decryptSecret } from "../../platform/crypto.js";
 import { emailOutbox } from "../../platform/db/schema/index.js";
-import { findSmtpAccount, recordSmtpOutcome } from "./smtp.account.js";
+import { findSmtpAccount, recordSmtpOutcome, type TSmtpAccount } from "./smtp.account.js";
 
 type TTransportConfig =
   | { url: string }
@@ -29,8 +29,12 @@ export class SmtpSenderStoppedError extends Error {
 }
 
 /** Where mail goes: SMTP_URL (env) wins, then the SMTP sender account; neither means the outbox table. */
-export async function resolveTransport(ctx: Pick<AppContext, "db" | "config">): Promise<TResolvedTransport> {
-  const account = await findSmtpAccount(ctx.db);
+export async function resolveTransport(
+  ctx: Pick<AppContext, "db" | "config">,
+  /** The sender already read (undefined: there is none); read here when not given. */
+  sender?: { account: TSmtpAccount | undefined },
+): Promise<TResolvedTransport> {
+  const account = sender ? sender.account : await findSmtpAccount(ctx.db);
   const from =
     ctx.config.mailFrom || account?.config.from || `Helpdesk <helpdesk@${hostOf(ctx.config.publicUrl)}>`;
   if (ctx.config.smtpUrl)

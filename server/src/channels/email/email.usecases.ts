@@ -34,7 +34,7 @@ type TCtx = Pick<AppContext, "db" | "config">;
 /** The SMTP sender's settings, where mail actually goes and which parts the environment fixes. */
 export async function getSmtpSettings(ctx: TCtx): Promise<TSmtpSettings> {
   const account = await findSmtpAccount(ctx.db);
-  const { transport, from, stopped } = await resolveTransport(ctx);
+  const { transport, from, stopped } = await resolveTransport(ctx, { account });
   const c = account?.config;
   return {
     host: c?.host ?? "",
