@@ -180,6 +180,12 @@ const ZEnv = z.object({
     .optional(),
   /** Seconds one long poll of the Bot API (getUpdates) waits for messages before it asks again. */
   TELEGRAM_POLL_TIMEOUT_S: z.coerce.number().int().min(0).max(50).default(25),
+  /**
+   * What TELEGRAM_BOT_TOKEN's bot is: `requester` (the product's bot: people file and track their
+   * requests with commands and a guided dialogue, and get their notifications) or `inbox` (every
+   * private message goes into a conversation with the support team, as a chat).
+   */
+  TELEGRAM_BOT_MODE: z.enum(["requester", "inbox"]).default("requester"),
 });
 
 export type TConfig = {
@@ -224,6 +230,7 @@ export type TConfig = {
   telegramBotToken: string | undefined;
   /** Seconds a getUpdates long poll waits (see ZEnv TELEGRAM_POLL_TIMEOUT_S). */
   telegramPollTimeoutS: number;
+  telegramBotMode: "requester" | "inbox";
   /** HTTP timeouts in milliseconds (see ZEnv). */
   timeouts: {
     headersMs: number;
@@ -304,6 +311,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     telegramApiRoot: e.TELEGRAM_API_ROOT,
     telegramBotToken: e.TELEGRAM_BOT_TOKEN,
     telegramPollTimeoutS: e.TELEGRAM_POLL_TIMEOUT_S,
+    telegramBotMode: e.TELEGRAM_BOT_MODE,
     timeouts: {
       headersMs: e.HEADERS_TIMEOUT_MS,
       requestMs: e.REQUEST_TIMEOUT_MS,

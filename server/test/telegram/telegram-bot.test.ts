@@ -38,7 +38,7 @@ beforeAll(async () => {
   fake = await startFakeBotApi();
   fake.addBot(TOKEN, "helpdesk_test_bot");
   s = await startTestServer({
-    env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: `${fake.url}/`, TELEGRAM_POLL_TIMEOUT_S: "1" },
+    env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_BOT_MODE: "inbox", TELEGRAM_API_ROOT: `${fake.url}/`, TELEGRAM_POLL_TIMEOUT_S: "1" },
   });
   admin = (await s.actor("admin")).headers;
   operator = await s.actor("operator", [1]);

@@ -7,10 +7,18 @@ import type { TChannelAccountRow } from "../channel-accounts.repository.js";
 /** The channel's name: `channel_accounts.kind` of every bot, and of its contacts and bindings. */
 export const TELEGRAM_CHANNEL = "telegram";
 
+export const TELEGRAM_BOT_MODES = ["requester", "inbox"] as const;
+export type TTelegramBotMode = (typeof TELEGRAM_BOT_MODES)[number];
+
 /** A bot's config, as `channel_accounts.config` keeps it (the token sealed). */
 export const ZTelegramAccountConfig = z.object({
   /** "env": the one TELEGRAM_BOT_TOKEN defines (only name, queue and enabled are the admin's). */
   source: z.enum(["admin", "env"]).default("admin"),
+  /**
+   * `requester`: the product's own bot (commands, the `/new` dialogue, `/my`, linking, notifications);
+   * `inbox`: every private message goes into a conversation with the support team.
+   */
+  mode: z.enum(TELEGRAM_BOT_MODES).default("requester"),
   /** The bot's token from @BotFather: a secret field. */
   token: z.string().min(1).max(200),
   /** What getMe said the last time the receiver started (shown to the admin). */

@@ -1,7 +1,5 @@
 import type { Update } from "grammy/types";
 import type { AppContext } from "../../app-context.js";
-import { ingestInbound, recordInbound } from "../../modules/conversations/conversations.inbound.js";
-import { findInboundItem } from "../../modules/conversations/conversations.repository.js";
 import { encryptSecret } from "../../platform/crypto.js";
 import { isDatabaseUnavailableError } from "../../platform/db-availability-errors.js";
 import type { ChannelDriver, TChannelAccount, TReceiverControl } from "../channel-driver.js";
@@ -12,20 +10,13 @@ import {
   recordBotIdentity,
   type TTelegramAccountConfig,
   updateBotAccountConfig,
+  ZTelegramAccountConfig,
   ZTelegramCursor,
 } from "./telegram.accounts.js";
 import { apiSignal, createBotApi, describeTelegramError, errorCodeOf, retryAfterOf } from "./telegram.api.js";
-import {
-  inboundKeysOf,
-  pickPrivateMessage,
-  type TBotIdentity,
-  toInboundMessage,
-} from "./telegram.inbound.js";
+import type { TBotIdentity } from "./telegram.inbound.js";
+import { ALLOWED_UPDATES, processBotUpdate } from "./telegram.updates.js";
 
-/** Only these reach the bot; edits are asked for but not handled yet (they only move the offset). */
-const ALLOWED_UPDATES = ["message", "edited_message"] as const;
-/** Tries of one update before it is given up (recorded as rejected) and the bot goes on. */
-const MAX_UPDATE_TRIES = 3;
 const BACKOFF_INITIAL_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
 /** Another poller holds the bot: wait at least this long, it may be a lease handover. */
@@ -67,7 +58,6 @@ export async function receiveBotUpdates(
   const { signal } = control;
   const token = account.config.token;
   const api = createBotApi(ctx.config, token);
-  const deps = { api, config: ctx.config, token, signal };
   let cursor = ZTelegramCursor.parse(account.cursor);
   let bot: TBotIdentity | undefined;
   let backoff = BACKOFF_INITIAL_MS;
@@ -75,34 +65,10 @@ export async function receiveBotUpdates(
   const tries = new Map<number, number>();
 
   const handle = async (update: Update) => {
-    const message = pickPrivateMessage(update);
-    if (!message || !bot) return;
+    if (!bot) return;
     const n = (tries.get(update.update_id) ?? 0) + 1;
     tries.set(update.update_id, n);
-    const isLastTry = n >= MAX_UPDATE_TRIES;
-    const keys = inboundKeysOf(bot, update, message);
-    try {
-      // A message taken in already (a repeat after a crash) is not downloaded again to be dropped.
-      if (await findInboundItem(ctx.db, { ...keys, accountId: account.id })) {
-        tries.delete(update.update_id);
-        return;
-      }
-      await ingestInbound(ctx, await toInboundMessage(deps, account, bot, update, message, isLastTry));
-    } catch (error) {
-      if (signal.aborted || isDatabaseUnavailableError(error) || !isLastTry) throw error;
-      // Storage trouble or a bug, three times: recorded, and the bot goes on with the next one.
-      ctx.logger.error(
-        { accountId: account.id, updateId: update.update_id, err: error },
-        "Telegram update failed",
-      );
-      await recordInbound(ctx, {
-        ...keys,
-        accountId: account.id,
-        status: "rejected",
-        reason: `failed ${MAX_UPDATE_TRIES} times: ${describeTelegramError(error)}`,
-        sender: message.from ? String(message.from.id) : null,
-      });
-    }
+    await processBotUpdate({ ctx, account, bot, api, token, signal }, update, n);
     tries.delete(update.update_id);
   };
 
@@ -178,13 +144,14 @@ export async function receiveBotUpdates(
 
 /**
  * Mirrors TELEGRAM_BOT_TOKEN into the one `source = 'env'` bot account (the default queue).
- * A new token replaces the old one and restarts the receiver; the same token changes nothing.
+ * A new token or TELEGRAM_BOT_MODE replaces the old config and restarts the receiver; the same changes nothing.
  */
 export async function ensureEnvBot(ctx: Pick<AppContext, "db" | "config">, driver: ChannelDriver) {
   const token = ctx.config.telegramBotToken;
   if (!token) return;
   const config: TTelegramAccountConfig = {
     source: "env",
+    mode: ctx.config.telegramBotMode,
     token: encryptSecret(ctx.config.appSecret, token),
     username: "",
     bot_id: null,
@@ -196,13 +163,14 @@ export async function ensureEnvBot(ctx: Pick<AppContext, "db" | "config">, drive
     await insertBotAccount(ctx.db, { name, config, queueId: null });
     return;
   }
-  let current: string | null = null;
+  let current: TTelegramAccountConfig | null = null;
   try {
-    current = String(openAccountConfig(driver, ctx.config.appSecret, existing.config).token ?? "");
+    current = ZTelegramAccountConfig.parse(openAccountConfig(driver, ctx.config.appSecret, existing.config));
   } catch {
     // Sealed with another APP_SECRET: replace it.
   }
-  if (current !== token) await updateBotAccountConfig(ctx.db, existing.id, { name, config });
+  if (current?.token !== token || current.mode !== config.mode)
+    await updateBotAccountConfig(ctx.db, existing.id, { name, config });
 }
 
 /** The admin's "test connection": getMe. */
