@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { TTicketEventType } from "./enums.js";
+import type { TChat, TChatMessage } from "./inbox.js";
 
 /** Limits of one WebSocket connection. */
 export const REALTIME_LIMITS = {
@@ -27,14 +28,20 @@ export const REALTIME_LIMITS = {
   bufferedMaxBytes: 4 * 1024 * 1024,
   /** A `typing` per ticket and socket is forwarded at most this often. */
   typingIntervalMs: 1000,
+  /** Chats per `initial_chats` frame. */
+  initialChatsChunk: 100,
+  /** `get_chat_messages`: default and largest page. */
+  chatMessagesDefault: 50,
+  chatMessagesMax: 100,
 } as const;
 
 const ZTicketId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-/** `tickets`: every ticket the user may see; `ticket:<id>`: one ticket. */
+/** `tickets`: every ticket the user may see; `ticket:<id>`: one ticket; `chats`: the user's inbox. */
 export const ZTopic = z.union([
   z.literal("tickets"),
-  z.string().regex(/^ticket:[1-9][0-9]{0,15}$/, "topic must be tickets or ticket:<id>"),
+  z.literal("chats"),
+  z.string().regex(/^ticket:[1-9][0-9]{0,15}$/, "topic must be tickets, chats or ticket:<id>"),
 ]);
 
 const ZTopics = z.array(ZTopic).min(1).max(REALTIME_LIMITS.topicsPerMessage);
@@ -54,6 +61,19 @@ export const ZTypingMessage = z.strictObject({
   is_internal: z.boolean().optional(),
 });
 export const ZPingMessage = z.strictObject({ type: z.literal("ping") });
+/** A page of a chat's messages, newest first; `before`: older than this message id. */
+export const ZGetChatMessagesMessage = z.strictObject({
+  type: z.literal("get_chat_messages"),
+  chat_id: ZTicketId,
+  before: ZTicketId.optional(),
+  limit: z.number().int().min(1).max(REALTIME_LIMITS.chatMessagesMax).optional(),
+});
+/** Marks a chat read up to `message_id` (a message of the chat) or its latest message. */
+export const ZMarkAsReadMessage = z.strictObject({
+  type: z.literal("mark_as_read"),
+  chat_id: ZTicketId,
+  message_id: ZTicketId.optional(),
+});
 
 /** Everything a client may send. */
 export const ZClientMessage = z.discriminatedUnion("type", [
@@ -63,6 +83,8 @@ export const ZClientMessage = z.discriminatedUnion("type", [
   ZUnviewMessage,
   ZTypingMessage,
   ZPingMessage,
+  ZGetChatMessagesMessage,
+  ZMarkAsReadMessage,
 ]);
 export type TClientMessage = z.infer<typeof ZClientMessage>;
 
@@ -80,6 +102,17 @@ export type TRealtimeTicketEvent = {
   at: string;
 };
 
+/**
+ * Inbox frames (topic `chats`). `id` is the ticket event the frame was derived from (the same
+ * sequence as `event` frames: remember the highest for `since`); null for a chat change without
+ * a ticket event (a read mark).
+ */
+export type TRealtimeChatFrame =
+  | { type: "new_message"; id: number; chat_id: number; message: TChatMessage }
+  | { type: "chat_updated"; id: number | null; chat: TChat }
+  /** The chat left this user's inbox (re-assigned away from them): drop it. Only its id. */
+  | { type: "chat_removed"; id: number | null; chat_id: number };
+
 /** Everything the server sends. */
 export type TServerMessage =
   | { type: "hello"; user_id: number; last_event_id: number }
@@ -89,6 +122,9 @@ export type TServerMessage =
   | { type: "presence"; ticket_id: number; viewers: TViewer[] }
   | { type: "typing"; ticket_id: number; user: TViewer; is_internal: boolean }
   | { type: "notification"; notification: Record<string, unknown> & { kind: string } }
+  | { type: "initial_chats"; chats: TChat[]; done: boolean }
+  | TRealtimeChatFrame
+  | { type: "chat_messages"; chat_id: number; messages: TChatMessage[]; next: number | null }
   | { type: "pong" }
   | { type: "error"; code: TRealtimeErrorCode; message: string };
 
@@ -100,6 +136,8 @@ export type TRealtimeErrorCode =
   | "realtime.too_many_topics"
   | "realtime.too_many_views"
   | "realtime.ticket_not_found"
+  | "realtime.chat_not_found"
+  | "realtime.message_not_in_chat"
   | "realtime.forbidden"
   | "realtime.internal";
 

@@ -20,7 +20,9 @@ import { startChannelRuntime } from "./channels/channels.runtime.js";
 import { createEmailDriver, smtpSenderDriver } from "./channels/email/email.driver.js";
 import { closeTransports } from "./channels/email/email.mailer.js";
 import { registerEmailAdminRoutes } from "./channels/email/email.routes.js";
+import { registerTelegramAccountRoutes } from "./channels/telegram-accounts/accounts.routes.js";
 import { createTelegramBotDriver } from "./channels/telegram-bot/telegram.driver.js";
+import { createTelegramUserDriver } from "./channels/telegram-user/telegram-user.driver.js";
 import { registerAttachmentRoutes } from "./modules/attachments/attachments.routes.js";
 import { createAuthGuard } from "./modules/auth/auth.guard.js";
 import { createThrottleCleanupJob } from "./modules/auth/auth.jobs.js";
@@ -38,6 +40,8 @@ import {
   createConversationsProcessor,
 } from "./modules/conversations/conversations.outbound.js";
 import { registerConversationRoutes } from "./modules/conversations/conversations.routes.js";
+import { createInboxJobs, createInboxProcessor } from "./modules/inbox/inbox.jobs.js";
+import { registerInboxRoutes } from "./modules/inbox/inbox.routes.js";
 import {
   createNotificationJobs,
   createNotificationProcessor,
@@ -154,6 +158,7 @@ export async function createServer(
     createAnalyzeJob(ctx),
     ...createNotificationJobs(ctx),
     ...createConversationJobs(ctx),
+    ...createInboxJobs(ctx),
   ];
   ctx.jobs =
     options.jobs === "inline"
@@ -174,6 +179,7 @@ export async function createServer(
 
   ctx.processors.register(createNotificationProcessor(ctx));
   ctx.processors.register(createConversationsProcessor(ctx));
+  ctx.processors.register(createInboxProcessor(ctx));
   for (const driver of ctx.channels.list()) await driver.ensureEnvAccount?.(ctx);
   // Channel receivers (IMAP mailboxes, …) run in worker processes, each account under a lease;
   // tests start the runtime themselves.
@@ -209,9 +215,12 @@ export async function createServer(
 
 /** The built-in channel drivers, with any given ones added (or replacing one of the same name). */
 function withBuiltInDrivers(given: ChannelDriver[]): ChannelDriver[] {
-  const builtIn = [createEmailDriver(), smtpSenderDriver, createTelegramBotDriver()].filter(
-    (d) => !given.some((g) => g.name === d.name),
-  );
+  const builtIn = [
+    createEmailDriver(),
+    smtpSenderDriver,
+    createTelegramBotDriver(),
+    createTelegramUserDriver(),
+  ].filter((d) => !given.some((g) => g.name === d.name));
   return [...builtIn, ...given];
 }
 
@@ -341,6 +350,7 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
       registerTicketRoutes,
       registerMessageRoutes,
       registerConversationRoutes,
+      registerInboxRoutes,
       registerAttachmentRoutes,
       registerRealtimeRoutes,
       registerNotificationRoutes,
@@ -350,6 +360,7 @@ async function buildHttpApp(ctx: AppContext): Promise<FastifyInstance> {
     // Each channel's own routes (a webhook, the widget's socket).
     for (const driver of ctx.channels.list()) await driver.routes?.(scope, ctx);
     await registerChannelAccountRoutes(scope, ctx);
+    await registerTelegramAccountRoutes(scope, ctx);
   });
 
   if (hasWebApp)

@@ -50,6 +50,12 @@ export type ChannelDriver<TConfig = unknown> = {
   name: string;
   /** Checks an account's config (create, change, and every read). */
   accountConfig: z.ZodType<TConfig>;
+  /**
+   * A chat channel (a Telegram bot in inbox mode, a personal Telegram account, the widget): each
+   * conversation with one person on one account is a chat of the omnichannel inbox
+   * (`modules/inbox`), kept by `ingestInbound` with every message. E-mail is not one.
+   */
+  chat?: boolean;
   /** Config fields sealed with APP_SECRET at rest and never returned by the API. */
   secretFields?: readonly (keyof TConfig & string)[];
   /**

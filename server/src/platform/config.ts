@@ -165,6 +165,13 @@ const ZEnv = z.object({
    * worker that dies is replaced on its accounts this long after its last renewal.
    */
   CHANNEL_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  /** The most chats with an open ticket an agent is given automatically, unless set for them. */
+  INBOX_MAX_ACTIVE_CHATS: z.coerce.number().int().min(0).max(10_000).default(50),
+  /**
+   * An agent is available for new chats when signed in (a live session) and seen (a request with
+   * that session) within this many minutes.
+   */
+  INBOX_AGENT_ACTIVE_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   /**
    * Where the Telegram Bot API is (every call and file download goes here): Telegram's own, or a
    * self-hosted Bot API server. Without the trailing slash.
@@ -224,6 +231,8 @@ export type TConfig = {
   jobs: { pollingIntervalMs: number; concurrency: number };
   /** Channel receivers' lease on their accounts (see ZEnv CHANNEL_LEASE_MS). */
   channelLeaseMs: number;
+  /** Automatic chat assignment (see ZEnv INBOX_*). */
+  inbox: { defaultMaxActiveChats: number; agentActiveMinutes: number };
   /** The Telegram Bot API's root URL, no trailing slash (see ZEnv TELEGRAM_API_ROOT). */
   telegramApiRoot: string;
   /** The bot TELEGRAM_BOT_TOKEN defines, mirrored into a channel account. */
@@ -308,6 +317,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     imapUrl: e.IMAP_URL,
     jobs: { pollingIntervalMs: e.JOBS_POLLING_INTERVAL_MS, concurrency: e.JOBS_CONCURRENCY },
     channelLeaseMs: e.CHANNEL_LEASE_MS,
+    inbox: {
+      defaultMaxActiveChats: e.INBOX_MAX_ACTIVE_CHATS,
+      agentActiveMinutes: e.INBOX_AGENT_ACTIVE_MINUTES,
+    },
     telegramApiRoot: e.TELEGRAM_API_ROOT,
     telegramBotToken: e.TELEGRAM_BOT_TOKEN,
     telegramPollTimeoutS: e.TELEGRAM_POLL_TIMEOUT_S,

@@ -67,6 +67,7 @@ const fx = {
   priority: 0,
   department: 0,
   mailbox: 0,
+  account: 0,
   attachment: "",
 };
 
@@ -139,6 +140,16 @@ beforeAll(async () => {
       password: "p",
     })
   ).id;
+  // A personal Telegram account: adding one talks to no server (a bot's token is checked with getMe).
+  fx.account = (
+    await post("/api/accounts/", {
+      name: "Fuzz",
+      account_type: "personal",
+      phone_number: "+447700900123",
+      api_id: 12345,
+      api_hash: "0123456789abcdef0123456789abcdef",
+    })
+  ).id;
   const form = new FormData();
   form.append("file", new Blob(["hello"], { type: "text/plain" }), "hello.txt");
   fx.attachment = (
@@ -168,6 +179,7 @@ function fixtureFor(opPath: string, param: string): string {
     departments: fx.department,
     mailboxes: fx.mailbox,
     attachments: fx.attachment,
+    accounts: fx.account,
   };
   return String(byOwner[owner ?? ""] ?? 1);
 }

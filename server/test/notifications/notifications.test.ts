@@ -138,7 +138,7 @@ describe("#notifications engine", () => {
     const prefs = got.json();
     expect(prefs).toMatchObject({
       sound: true,
-      events: { new_message: { email: true, in_app: true, web_push: true, telegram: false } },
+      events: { new_message: { email: true, in_app: true, web_push: true, telegram: true } },
     });
     const bad = await s.inject({
       method: "PUT",

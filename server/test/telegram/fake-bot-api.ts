@@ -15,6 +15,9 @@ type TBot = {
   nextUpdateId: number;
   pending: TPending | undefined;
   webhookUrl: string;
+  /** What the last setWebhook gave (the secret Telegram would send back, the update types). */
+  webhookSecret?: string;
+  webhookAllowedUpdates?: unknown;
   nextMessageId: number;
 };
 
@@ -30,6 +33,12 @@ export async function startFakeBotApi() {
   const files = new Map<string, { token: string; path: string; bytes: Buffer }>();
   const failures = new Map<string, TFailure[]>();
   const calls: TRecordedCall[] = [];
+  const listeners = new Set<(call: TRecordedCall) => void>();
+  const holds = new Set<{
+    method: string;
+    match: (p: Record<string, unknown>) => boolean;
+    released: Promise<void>;
+  }>();
   let conflicts = 0;
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
@@ -89,6 +98,30 @@ export async function startFakeBotApi() {
       bot.webhookUrl = "";
       send(res, 200, { ok: true, result: true, description: "Webhook is already deleted" });
     },
+    setWebhook: (bot, p, res) => {
+      const url = String(p.url ?? "");
+      const secret = p.secret_token === undefined ? undefined : String(p.secret_token);
+      if (!url.startsWith("https://"))
+        return fail(res, 400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook");
+      if (secret !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secret))
+        return fail(res, 400, "Bad Request: secret token contains unallowed characters");
+      bot.webhookUrl = url;
+      bot.webhookSecret = secret;
+      bot.webhookAllowedUpdates = p.allowed_updates;
+      send(res, 200, { ok: true, result: true, description: "Webhook was set" });
+    },
+    getWebhookInfo: (bot, _p, res) =>
+      send(res, 200, {
+        ok: true,
+        result: {
+          url: bot.webhookUrl,
+          has_custom_certificate: false,
+          pending_update_count: 0,
+          ...(bot.webhookUrl && Array.isArray(bot.webhookAllowedUpdates)
+            ? { allowed_updates: bot.webhookAllowedUpdates }
+            : {}),
+        },
+      }),
     getUpdates: (bot, p, res) => {
       if (bot.webhookUrl)
         return fail(res, 409, "Conflict: can't use getUpdates method while webhook is active");
@@ -139,6 +172,18 @@ export async function startFakeBotApi() {
         },
       });
     },
+    setMyCommands: (_bot, p, res) => {
+      if (!Array.isArray(p.commands)) return fail(res, 400, "Bad Request: commands must be an array");
+      send(res, 200, { ok: true, result: true });
+    },
+    answerCallbackQuery: (_bot, p, res) => {
+      if (!p.callback_query_id) return fail(res, 400, "Bad Request: query id is empty");
+      send(res, 200, { ok: true, result: true });
+    },
+    editMessageReplyMarkup: (_bot, p, res) => {
+      if (!p.chat_id || !p.message_id) return fail(res, 400, "Bad Request: message to edit not found");
+      send(res, 200, { ok: true, result: true });
+    },
     getFile: (_bot, p, res, token) => {
       const fileId = String(p.file_id ?? "");
       const file = files.get(fileId);
@@ -179,6 +224,7 @@ export async function startFakeBotApi() {
       const [, token, method] = call;
       const params = await readBody(req, url);
       calls.push({ token: token!, method: method!, params, at: Date.now() });
+      for (const listener of listeners) listener(calls.at(-1)!);
       const bot = bots.get(token!);
       if (!bot) return fail(res, 401, "Unauthorized");
       const queued = failures.get(method!);
@@ -191,6 +237,8 @@ export async function startFakeBotApi() {
           failure.retryAfter === undefined ? undefined : { retry_after: failure.retryAfter },
         );
       }
+      // A held call (a slow download, say) waits until the test lets it go.
+      for (const h of holds) if (h.method === method && h.match(params)) await h.released;
       const handler = methods[method!];
       if (!handler) return fail(res, 404, "Not Found: method not found");
       handler(bot, params, res, token!);
@@ -220,6 +268,36 @@ export async function startFakeBotApi() {
     /** Sets a webhook, as another deployment of the bot would (getUpdates is refused until deleted). */
     setWebhook(token: string, webhookUrl: string) {
       bots.get(token)!.webhookUrl = webhookUrl;
+    },
+    /** Calls `listener` with every Bot API call as it arrives (not downloads); returns the unsubscribe. */
+    onCall(listener: (call: TRecordedCall) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    /** The bot's webhook as the last setWebhook left it (url "" when none or deleted). */
+    webhookOf(token: string) {
+      const bot = bots.get(token);
+      return {
+        url: bot?.webhookUrl ?? "",
+        secret: bot?.webhookUrl ? bot.webhookSecret : undefined,
+        allowedUpdates: bot?.webhookUrl ? bot.webhookAllowedUpdates : undefined,
+      };
+    },
+    /**
+     * Holds calls of `method` whose params match (getFile of one file, say) until the returned
+     * function is called: each waits, then is answered as usual.
+     */
+    hold(method: string, match: (params: Record<string, unknown>) => boolean = () => true): () => void {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const h = { method, match, released };
+      holds.add(h);
+      return () => {
+        holds.delete(h);
+        release();
+      };
     },
     /** Queues an update for the bot (numbered when it has no `update_id`) and returns its id. */
     pushUpdate(token: string, update: Record<string, unknown>): number {

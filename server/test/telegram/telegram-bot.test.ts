@@ -38,7 +38,12 @@ beforeAll(async () => {
   fake = await startFakeBotApi();
   fake.addBot(TOKEN, "helpdesk_test_bot");
   s = await startTestServer({
-    env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_BOT_MODE: "inbox", TELEGRAM_API_ROOT: `${fake.url}/`, TELEGRAM_POLL_TIMEOUT_S: "1" },
+    env: {
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_BOT_MODE: "inbox",
+      TELEGRAM_API_ROOT: `${fake.url}/`,
+      TELEGRAM_POLL_TIMEOUT_S: "1",
+    },
   });
   admin = (await s.actor("admin")).headers;
   operator = await s.actor("operator", [1]);
@@ -196,7 +201,11 @@ describe("telegram bot: receiving", () => {
     fake.pushUpdate(TOKEN, privateUpdate(IVAN, 2, { text: "Уже третий раз за неделю" }));
     const second = await taken(IVAN.id, 2);
     expect(second).toMatchObject({ status: "reply", ticketId: ivanTicket });
-    expect((await messagesOf(ivanTicket)).map((m) => m.body)).toEqual(["Уже третий раз за неделю"]);
+    // An inbox bot's conversation is a chat: the opening message is the chat's first message too.
+    expect((await messagesOf(ivanTicket)).map((m) => m.body)).toEqual([
+      "Принтер на 3 этаже зажевал бумагу\nОшибка E05",
+      "Уже третий раз за неделю",
+    ]);
 
     // Before polling, the receiver dropped any webhook and asked who the bot is, and kept that.
     expect(fake.calls("deleteWebhook", TOKEN).length).toBeGreaterThanOrEqual(1);
@@ -321,7 +330,10 @@ describe("telegram bot: receiving", () => {
     expect(
       await s.ctx.db.select().from(inboundItems).where(like(inboundItems.externalId, "%:9999:%")),
     ).toEqual([]);
-    expect((await messagesOf(ivanTicket)).map((m) => m.body)).toEqual(["Уже третий раз за неделю"]);
+    expect((await messagesOf(ivanTicket)).map((m) => m.body)).toEqual([
+      "Принтер на 3 этаже зажевал бумагу\nОшибка E05",
+      "Уже третий раз за неделю",
+    ]);
   });
 
   it("records /start, the first thing of every chat, without making a request of it", async () => {
@@ -429,7 +441,11 @@ describe("telegram bot: polling under the lease", () => {
       .values({
         kind: "telegram",
         name: "Second bot",
-        config: sealAccountConfig(telegramDriver(), s.config.appSecret, { source: "admin", token: TOKEN_2 }),
+        config: sealAccountConfig(telegramDriver(), s.config.appSecret, {
+          source: "admin",
+          mode: "inbox",
+          token: TOKEN_2,
+        }),
       })
       .returning();
     const id = row!.id;

@@ -4,6 +4,11 @@ import { openAccountConfig } from "../channel-secrets.js";
 import { findBotAccountById, TELEGRAM_CHANNEL, ZTelegramAccountConfig } from "./telegram.accounts.js";
 import { apiSignal, createBotApi, describeTelegramError, splitMessageText } from "./telegram.api.js";
 import { ensureEnvBot, receiveBotUpdates, testBot } from "./telegram.receiver.js";
+import { requestKeyboard } from "./telegram.requester.js";
+import { insertMessageRefs } from "./telegram.requester.repository.js";
+import { botTexts } from "./telegram.requester.texts.js";
+import { registerTelegramLinkRoutes } from "./telegram.routes.js";
+import { registerTelegramWebhookRoutes } from "./telegram.webhook.js";
 
 /** A staff reply as the customer reads it in the chat: who answered, then the text. */
 export const formatReplyText = (reply: Pick<TOutboundReply, "message">) =>
@@ -19,11 +24,17 @@ export function createTelegramBotDriver(): ChannelDriver {
   const driver: ChannelDriver = defineChannelDriver({
     name: TELEGRAM_CHANNEL,
     accountConfig: ZTelegramAccountConfig,
-    secretFields: ["token"],
+    // Inbox bots' conversations are chats of the inbox (the requester bot's messages say otherwise).
+    chat: true,
+    secretFields: ["token", "webhook_secret"],
     ensureEnvAccount: (ctx) => ensureEnvBot(ctx, driver),
     receive: receiveBotUpdates,
     testConnection: (ctx, account) => testBot(ctx, account.config.token),
     sendReply: (ctx, reply) => sendBotReply(ctx, driver, reply),
+    routes: async (app, ctx) => {
+      await registerTelegramLinkRoutes(app, ctx);
+      await registerTelegramWebhookRoutes(app, ctx);
+    },
   });
   return driver;
 }
@@ -48,10 +59,25 @@ async function sendBotReply(
     throw new Error(`not a Telegram chat id: ${reply.binding.externalThreadId}`);
   const api = createBotApi(ctx.config, config.token);
   const ids: string[] = [];
-  for (const part of splitMessageText(formatReplyText(reply))) {
+  // The requester bot says which request it is and offers Reply / Open under it; a Telegram
+  // reply to any part adds to that request.
+  const isRequester = config.mode === "requester";
+  const text = isRequester
+    ? `#${reply.ticket.id} ${reply.ticket.title}\n\n${formatReplyText(reply)}`
+    : formatReplyText(reply);
+  const parts = splitMessageText(text);
+  for (const [i, part] of parts.entries()) {
+    const keyboard =
+      isRequester && i === parts.length - 1
+        ? { reply_markup: requestKeyboard(ctx, botTexts(reply.contact.language), reply.ticket.id) }
+        : {};
     try {
-      const sent = await api.sendMessage(chatId, part, {}, apiSignal(AbortSignal.timeout(30_000)));
+      const sent = await api.sendMessage(chatId, part, keyboard, apiSignal(AbortSignal.timeout(30_000)));
       ids.push(String(sent.message_id));
+      if (isRequester)
+        await insertMessageRefs(ctx.db, [
+          { accountId: row.id, chatId, messageId: sent.message_id, ticketId: reply.ticket.id },
+        ]);
     } catch (error) {
       const sentBefore = ids.length > 0 ? ` (after ${ids.length} part(s) were sent)` : "";
       throw new Error(`${describeTelegramError(error)}${sentBefore}`);

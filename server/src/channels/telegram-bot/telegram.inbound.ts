@@ -53,7 +53,7 @@ export function subjectOf(text: string): string {
 }
 
 /** A file a message carries, before it is fetched. */
-export type TFileRef = { fileId: string; size: number | undefined; filename: string; contentType?: string };
+export type TFileRef = { fileId: string; size?: number; filename: string; contentType?: string };
 
 /** The files of a message: the largest size of a photo, a document, voice, audio, video. */
 export function fileRefsOf(m: Message): TFileRef[] {
@@ -95,7 +95,7 @@ export const isStartCommand = (text: string) => /^\/start(@\w+)?(\s|$)/.test(tex
  * (400) is not either: each becomes a note. A network or server failure throws (the update is
  * tried again), unless this is the last try, when it too becomes a note.
  */
-async function fetchFiles(
+export async function fetchFiles(
   deps: { api: Api; config: Pick<TConfig, "telegramApiRoot">; token: string; signal: AbortSignal },
   refs: TFileRef[],
   isLastTry: boolean,

@@ -13,6 +13,7 @@ import {
   type TBotIdentity,
   toInboundMessage,
 } from "./telegram.inbound.js";
+import { handleRequesterUpdate } from "./telegram.requester.js";
 
 /** Tries of one update before it is given up (recorded as rejected) and the bot goes on. */
 export const MAX_UPDATE_TRIES = 3;
@@ -38,6 +39,7 @@ export type TBotSession = {
  */
 export async function processBotUpdate(session: TBotSession, update: Update, attempt: number): Promise<void> {
   const { ctx, account, bot, signal } = session;
+  if (account.config.mode === "requester") return handleRequester(session, update, attempt);
   const message = pickPrivateMessage(update);
   if (!message) return;
   const isLastTry = attempt >= MAX_UPDATE_TRIES;
@@ -63,5 +65,23 @@ export async function processBotUpdate(session: TBotSession, update: Update, att
       reason: `failed ${MAX_UPDATE_TRIES} times: ${describeTelegramError(error)}`,
       sender: message.from ? String(message.from.id) : null,
     });
+  }
+}
+
+/**
+ * The requester bot's turn. Requests and messages it writes are exactly once (ingestInbound's
+ * keys); what it says is not, so a retried update may repeat an answer. A failure that may pass
+ * is retried; at the last try it is logged and the bot goes on with the next update.
+ */
+async function handleRequester(session: TBotSession, update: Update, attempt: number) {
+  try {
+    await handleRequesterUpdate(session, update);
+  } catch (error) {
+    if (session.signal.aborted || isDatabaseUnavailableError(error) || attempt < MAX_UPDATE_TRIES)
+      throw error;
+    session.ctx.logger.error(
+      { accountId: session.account.id, updateId: update.update_id, err: describeTelegramError(error) },
+      "Telegram requester bot: update failed; skipped",
+    );
   }
 }

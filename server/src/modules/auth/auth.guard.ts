@@ -45,6 +45,8 @@ export type AuthGuard = {
 /** How long a resolved session or token is trusted without asking the database again. */
 const CACHE_TTL_MS = 15_000;
 const CACHE_MAX = 50_000;
+/** `users.last_seen_at` is written at most this often per user and process. */
+const SEEN_EVERY_MS = 60_000;
 
 /**
  * Resolves who is calling: `Authorization: Bearer <access JWT>`, `Authorization: Token <api
@@ -112,10 +114,25 @@ export function createAuthGuard(deps: {
     return bySession(cookie, "session");
   };
 
+  // A person signed in and at work (the inbox's "available"): requests with a login session, not
+  // API tokens. Best effort: a failed write is tried again with the next request.
+  const seen = new Map<number, number>();
+  const noteSeen = async (actor: TActor | null) => {
+    if (!actor || actor.sessionId === null) return actor;
+    const now = Date.now();
+    if ((seen.get(actor.id) ?? 0) > now - SEEN_EVERY_MS) return actor;
+    if (seen.size >= CACHE_MAX) seen.clear();
+    seen.set(actor.id, now);
+    await deps.executor
+      .executeSql("UPDATE users SET last_seen_at = now() WHERE id = $1", [actor.id])
+      .catch(() => seen.delete(actor.id));
+    return actor;
+  };
+
   const optional = (request: FastifyRequest) => {
     let p = resolved.get(request);
     if (!p) {
-      p = resolve(request);
+      p = resolve(request).then(noteSeen);
       resolved.set(request, p);
     }
     return p;

@@ -7,6 +7,8 @@ export type TContactUser = {
   role: string;
   email: string | null;
   isActive: boolean;
+  /** Made from a channel message, never registered (no password): a record, not an account. */
+  isGuest: boolean;
   mergedIntoId: number | null;
 };
 
@@ -15,6 +17,7 @@ const CONTACT_COLUMNS = {
   role: users.role,
   email: users.email,
   isActive: users.isActive,
+  isGuest: users.isGuest,
   mergedIntoId: users.mergedIntoId,
 };
 
@@ -139,4 +142,25 @@ export async function retireMergedContact(tx: DbOrTx, source: TContactUser, targ
     sql`UPDATE sessions SET revoked_at = now() WHERE user_id = ${source.id} AND revoked_at IS NULL`,
   );
   await tx.execute(sql`DELETE FROM api_tokens WHERE user_id = ${source.id}`);
+}
+
+/** Points an identity at another person (it moves; the old holder keeps their history). */
+export async function moveIdentity(tx: DbOrTx, channel: string, externalId: string, userId: number) {
+  await tx
+    .update(contactIdentities)
+    .set({ userId, lastSeenAt: new Date() })
+    .where(and(eq(contactIdentities.channel, channel), eq(contactIdentities.externalId, externalId)));
+}
+
+/** Drops a person's other identities on a channel (one linked Telegram per person). */
+export async function deleteOtherIdentities(tx: DbOrTx, channel: string, userId: number, keep: string) {
+  await tx
+    .delete(contactIdentities)
+    .where(
+      and(
+        eq(contactIdentities.channel, channel),
+        eq(contactIdentities.userId, userId),
+        sql`${contactIdentities.externalId} <> ${keep}`,
+      ),
+    );
 }

@@ -1,7 +1,7 @@
 import type { TLanguage } from "@helpdesk/contracts";
 import type { DbOrTx } from "../../platform/db/index.js";
 import { createForbiddenError } from "../../platform/errors.js";
-import { type TUnitOfWorkDeps, withTx } from "../../platform/unit-of-work.js";
+import { type TEmit, type TUnitOfWorkDeps, withTx } from "../../platform/unit-of-work.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { accessChanged } from "../auth/auth.guard.js";
 import {
@@ -12,6 +12,7 @@ import {
 } from "./contacts.errors.js";
 import { canManageContacts } from "./contacts.policies.js";
 import {
+  deleteOtherIdentities,
   findContactUser,
   findIdentityUserId,
   findUserByEmailAddress,
@@ -19,6 +20,7 @@ import {
   insertIdentity,
   lockIdentity,
   moveContactData,
+  moveIdentity,
   retireMergedContact,
   type TContactUser,
 } from "./contacts.repository.js";
@@ -113,4 +115,48 @@ export async function mergeContacts(
     emit(accessChanged(target.id));
     return { user_id: target.id, merged_id: source.id, moved };
   });
+}
+
+/**
+ * Links a channel identity (a Telegram user who opened the profile's deep link) to a person's
+ * account. A guest contact the channel made earlier (they wrote before they linked) is merged
+ * into the account, so nothing of their history is lost; an identity held by a real account
+ * moves (that account keeps its requests). The person keeps one identity on the channel.
+ */
+export async function linkIdentity(
+  tx: DbOrTx,
+  emit: TEmit,
+  contact: TInboundContact,
+  targetId: number,
+): Promise<{ status: "linked" | "already_linked"; merged: number | null }> {
+  const { channel, externalId } = contact;
+  await lockIdentity(tx, channel, externalId);
+  const holderId = await findIdentityUserId(tx, channel, externalId);
+  let merged: number | null = null;
+  if (holderId === targetId) return { status: "already_linked", merged };
+  if (holderId === undefined) {
+    await insertIdentity(tx, {
+      channel,
+      externalId,
+      userId: targetId,
+      displayName: contact.displayName ?? null,
+      language: contact.language ?? null,
+    });
+  } else {
+    const [holder, target] = await Promise.all([
+      findContactUser(tx, holderId),
+      findContactUser(tx, targetId),
+    ]);
+    if (holder && target && holder.isGuest && holder.role === "requester" && holder.mergedIntoId === null) {
+      await moveContactData(tx, holder.id, target.id);
+      await retireMergedContact(tx, holder, target);
+      emit(accessChanged(holder.id));
+      merged = holder.id;
+    } else {
+      await moveIdentity(tx, channel, externalId, targetId);
+    }
+  }
+  await deleteOtherIdentities(tx, channel, targetId, externalId);
+  emit(accessChanged(targetId));
+  return { status: "linked", merged };
 }

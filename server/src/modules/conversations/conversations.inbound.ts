@@ -15,6 +15,7 @@ import {
 import type { TActor } from "../auth/auth.actor.js";
 import { findActorsByIds } from "../auth/auth.repository.js";
 import { resolveContact } from "../contacts/contacts.usecases.js";
+import { touchChat } from "../inbox/inbox.usecases.js";
 import { canViewTicket } from "../tickets/tickets.policies.js";
 import { addMessage, createTicket } from "../tickets/tickets.usecases.js";
 import {
@@ -44,6 +45,11 @@ export type TInboundMessage = {
   deliveryKey?: string | null;
   /** The message's size as received, for the inbound log. */
   size?: number;
+  /**
+   * The channel the sender's identity belongs to, when it is not the driver's own: a Telegram
+   * user is one person whether they write to a bot or to a personal account (`telegram`).
+   */
+  identityChannel?: string;
   /** Who sent it; null when the driver could not tell (the message is rejected). */
   from: { externalId: string; displayName?: string | null; language?: TLanguage | null } | null;
   /** The title of a new ticket (e-mail: the subject). */
@@ -69,6 +75,13 @@ export type TInboundMessage = {
   };
   /** The queue of a new ticket (the account's); null: the default one. */
   queueId: number | null;
+  /**
+   * Whether the conversation is a chat of the omnichannel inbox; default: the driver's `chat`
+   * (a requester-mode Telegram bot's requests are tickets, not inbox chats).
+   */
+  chat?: boolean;
+  /** What the sender chose for a new ticket (the Telegram bot's dialogue); an automation's route wins. */
+  newTicket?: { categoryId?: number | null; priorityId?: number | null };
   source: TTicketSource;
   /** The driver's bookkeeping in the same transaction (e-mail: remember the Message-ID). */
   afterWrite?: (tx: DbOrTx, written: { ticketId: number; messageId: number | null }) => Promise<void>;
@@ -155,7 +168,10 @@ async function receiveFiles(ctx: Pick<AppContext, "storage">, m: TInboundMessage
  * rejected with the reason); throws only when the database or storage fails (retry later).
  */
 export async function ingestInbound(
-  ctx: Pick<AppContext, "db" | "bus" | "storage" | "logger" | "settings" | "catalog" | "automations">,
+  ctx: Pick<
+    AppContext,
+    "db" | "bus" | "storage" | "logger" | "settings" | "catalog" | "automations" | "channels" | "config"
+  >,
   m: TInboundMessage,
 ): Promise<TIngestResult> {
   const key = {
@@ -205,7 +221,7 @@ export async function ingestInbound(
       const { userId } = await resolveContact(
         tx,
         {
-          channel: m.channel,
+          channel: m.identityChannel ?? m.channel,
           externalId: from.externalId,
           displayName: from.displayName,
           language: from.language,
@@ -234,22 +250,34 @@ export async function ingestInbound(
       // Files become uploads of the sender, claimed by the ticket or message below.
       await insertAttachmentRows(tx, actor, stored);
       const attachmentIds = stored.map((f) => f.id);
-      const bind = (id: number) =>
-        upsertBinding(tx, {
+      const text =
+        clip((m.replyText ?? m.text).trim() || "(no text)", LIMITS.messageMax - rejectedNote.length, "[…]") +
+        rejectedNote;
+      // On a chat channel (the driver says so) the binding's chat is kept with the message.
+      const chatAccountId = (m.chat ?? ctx.channels.get(m.channel)?.chat) ? m.accountId : null;
+      const bind = async (id: number, messageId: number | null) => {
+        await upsertBinding(tx, {
           ticketId: id,
           channel: m.channel,
           accountId: m.accountId,
           externalThreadId: m.thread.externalThreadId,
           contactUserId: actor.id,
         });
+        if (chatAccountId === null) return;
+        await touchChat(tx, emit, ctx.config.inbox, {
+          channel: m.channel,
+          accountId: chatAccountId,
+          externalId: m.thread.externalThreadId,
+          contactUserId: actor.id,
+          title: from.displayName ?? "",
+          ticketId: id,
+          messageId,
+          text,
+          source: m.source,
+        });
+      };
 
       if (ticketId !== null && target) {
-        const text =
-          clip(
-            (m.replyText ?? m.text).trim() || "(no text)",
-            LIMITS.messageMax - rejectedNote.length,
-            "[…]",
-          ) + rejectedNote;
         const messageId = await addMessage(tx, emit, actor, {
           ticketId,
           text,
@@ -259,7 +287,7 @@ export async function ingestInbound(
         });
         await m.afterWrite?.(tx, { ticketId, messageId });
         // The requester wrote on this channel: staff replies go back to them this way.
-        if (actor.id === target.requesterId) await bind(ticketId);
+        if (actor.id === target.requesterId) await bind(ticketId, messageId);
         return finish("reply", { ticketId, messageId });
       }
       const route = decision?.action === "route" ? decision : undefined;
@@ -277,15 +305,15 @@ export async function ingestInbound(
           title: (m.subject.replace(/\s+/g, " ").trim() || "(no subject)").slice(0, LIMITS.titleMax),
           description,
           queue_id: route?.queueId ?? m.queueId ?? undefined,
-          priority_id: route?.priorityId,
-          category_id: route?.categoryId,
+          priority_id: route?.priorityId ?? m.newTicket?.priorityId ?? undefined,
+          category_id: route?.categoryId ?? m.newTicket?.categoryId ?? undefined,
           attachment_ids: attachmentIds,
         },
         m.source,
         catalog,
       );
       await m.afterWrite?.(tx, { ticketId: newId, messageId: null });
-      await bind(newId);
+      await bind(newId, null);
       return finish("ticket", { ticketId: newId });
     });
   } catch (error) {

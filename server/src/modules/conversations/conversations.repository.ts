@@ -137,6 +137,16 @@ export async function upsertBinding(
     DO UPDATE SET last_inbound_at = now(), contact_user_id = excluded.contact_user_id`);
 }
 
+/**
+ * Forgets where a person was reached on a channel (they unlinked it): staff replies to their
+ * requests reach them by notification again instead of through that channel.
+ */
+export async function deleteContactBindings(tx: DbOrTx, channel: string, contactUserId: number) {
+  await tx
+    .delete(threadBindings)
+    .where(and(eq(threadBindings.channel, channel), eq(threadBindings.contactUserId, contactUserId)));
+}
+
 /** The binding a reply goes through: the one the customer used last. */
 export async function findReplyBinding(db: DbOrTx, ticketId: number): Promise<TBinding | undefined> {
   const [row] = await db

@@ -3,6 +3,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../../app-context.js";
 import { SMTP_POOL_CONNECTIONS } from "../../channels/email/email.mailer.js";
 import { emailNotifier } from "../../channels/email/email.notifier.js";
+import { telegramNotifier } from "../../channels/telegram-bot/telegram.notifier.js";
 import { idArray } from "../../platform/db/id-array.js";
 import { notificationDeliveries } from "../../platform/db/schema/index.js";
 import { findActorsByIds } from "../auth/auth.repository.js";
@@ -112,7 +113,9 @@ export async function deliverNotifications(
 }
 
 /** Notifiers by channel: how a delivery reaches its recipient. */
-const NOTIFIERS = new Map<string, TNotifier>([emailNotifier, webPushNotifier].map((n) => [n.channel, n]));
+const NOTIFIERS = new Map<string, TNotifier>(
+  [emailNotifier, webPushNotifier, telegramNotifier].map((n) => [n.channel, n]),
+);
 
 type TBatch = ReturnType<typeof openBatch>;
 

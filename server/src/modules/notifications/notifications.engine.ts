@@ -2,6 +2,7 @@ import type { TLanguage, TNotificationChannel, TNotificationKind } from "@helpde
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { AppContext } from "../../app-context.js";
+import { findTelegramChats } from "../../channels/telegram-bot/telegram.requester.repository.js";
 import { deleteInBatches, SWEEP_BATCH, yieldToOthers } from "../../platform/db/batches.js";
 import { idArray } from "../../platform/db/id-array.js";
 import type { DbOrTx } from "../../platform/db/index.js";
@@ -335,6 +336,7 @@ async function fanOutChunk(ctx: Pick<AppContext, "db" | "bus" | "jobs" | "logger
     const recipientsOf = await findRecipientsOfEvents(tx, events);
     const everyone = [...new Set([...recipientsOf.values()].flatMap((people) => people.map((p) => p.id)))];
     const withPush = await usersWithSubscriptions({ db: tx as never }, everyone);
+    const withTelegram = new Set((await findTelegramChats(tx, everyone)).keys());
     // A staff reply on a ticket that came in on a channel reaches its requester there as the
     // reply itself (conversations); an e-mail notification about it would say it twice.
     const bound = await ticketsWithBinding(
@@ -357,7 +359,8 @@ async function fanOutChunk(ctx: Pick<AppContext, "db" | "bus" | "jobs" | "logger
         if (prefs.email && p.email && !(repliedOnChannel && p.id === ev.ticket.requesterId))
           row(p.id, "email");
         if (prefs.web_push && withPush.has(p.id)) row(p.id, "web_push");
-        // Telegram preferences are stored; that channel's delivery is not built yet.
+        if (prefs.telegram && withTelegram.has(p.id) && !(repliedOnChannel && p.id === ev.ticket.requesterId))
+          row(p.id, "telegram");
       }
     }
     if (counts.length > 0)

@@ -4,11 +4,11 @@ import {
   type TNotificationPreferences,
 } from "@helpdesk/contracts";
 
-const on = { email: true, in_app: true, web_push: true, telegram: false };
+const on = { email: true, in_app: true, web_push: true, telegram: true };
 
 /**
- * Defaults: everything by e-mail, in the app and as a browser push; Telegram is opt-in (it
- * needs a linked chat). Notes only reach staff anyway.
+ * Defaults: everything by e-mail, in the app, as a browser push and on Telegram (only for people
+ * who linked it: linking is the opt-in). Notes only reach staff anyway.
  */
 export const DEFAULT_PREFERENCES: TNotificationPreferences = {
   events: {

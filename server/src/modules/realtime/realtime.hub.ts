@@ -4,6 +4,7 @@ import {
   isTicketEvent,
   REALTIME_LIMITS,
   type TAccessChangedEvent,
+  type TChat,
   type TClientMessage,
   type TNotificationCreatedEvent,
   type TRealtimeErrorCode,
@@ -17,10 +18,37 @@ import type { RawData, WebSocket } from "ws";
 import { z } from "zod";
 import type { EventBus, TEphemeralEvent } from "../../platform/bus.js";
 import type { Db } from "../../platform/db/index.js";
+import { AppError } from "../../platform/errors.js";
 import type { Processor } from "../../platform/processors.js";
 import type { TActor } from "../auth/auth.actor.js";
 import { findActorsByIds } from "../auth/auth.repository.js";
+import { canViewChat } from "../inbox/inbox.policies.js";
+import {
+  CHAT_EVENT_TYPES,
+  findChatsOfTicket,
+  findMissedChatEvents,
+  lockChat,
+  type TMissedChatEvent,
+  type TTicketChat,
+} from "../inbox/inbox.repository.js";
+import {
+  CHAT_CHANGED_SIGNAL,
+  findChat,
+  findChatMessagePage,
+  findChats,
+  markChatRead,
+  presentChatForReaders,
+} from "../inbox/inbox.usecases.js";
 import { canSeeInternalNotes, canViewTicket, type TTicketAccess } from "../tickets/tickets.policies.js";
+import {
+  chatFrameJson,
+  chatFrameKey,
+  loadChatFrames,
+  mayReceiveChatFrame,
+  planChatFrames,
+  type TChatEventInput,
+  type TLoadedChatFrame,
+} from "./realtime.chats.js";
 import { realtimeConnections, realtimeFanOutDuration, realtimeMessagesSent } from "./realtime.metrics.js";
 import {
   findLastEventId,
@@ -33,8 +61,12 @@ import {
 
 const RECENT_IDS_MAX = 4096;
 
-/** A ticket event ready to send: its id (for catch-up dedupe) and its JSON, encoded once for all sockets. */
-type TOutgoing = { id: number | null; json: string | Buffer };
+/**
+ * A frame derived from a ticket event, ready to send: the event id (order, resync), its dedupe
+ * key on the socket (the event id for `event` frames, a chat message for `new_message`, none
+ * for idempotent chat states) and its JSON, encoded once for all sockets where it can be.
+ */
+type TOutgoing = { id: number | null; key: number | string | null; json: string | Buffer };
 
 type TConnection = {
   id: number;
@@ -44,15 +76,17 @@ type TConnection = {
   allTickets: boolean;
   /** Subscribed `ticket:<id>` topics. */
   tickets: Set<number>;
+  /** Subscribed to `chats`: the user's inbox (new_message, chat_updated, chat_removed). */
+  chats: boolean;
   /** Tickets this socket has open (presence). */
   viewing: Set<number>;
   /** While a catch-up query runs, live events wait here so the order stays by id. */
-  catchUp: { pending: TOutgoing[]; sent: Set<number>; overflow: boolean } | null;
+  catchUp: { pending: TOutgoing[]; sent: Set<number | string>; overflow: boolean } | null;
   /**
    * Event ids sent lately. An event committed before a catch-up query can be published on the
    * bus after it, so the same id may come twice: once replayed, once live.
    */
-  recent: Set<number>;
+  recent: Set<number | string>;
   /** Messages of one socket are handled one after another. */
   queue: Promise<void>;
   tokens: number;
@@ -78,6 +112,17 @@ const ZPresenceSignal = z.object({
   ticket_id: z.number().int().positive(),
   viewers: z.array(z.object({ id: z.number().int(), name: z.string() })).max(1000),
 });
+const ZChatReadSignal = z.object({
+  instance: z.string().min(1).max(100),
+  connection: z.number().int(),
+  user_id: z.number().int().positive(),
+  chat_id: z.number().int().positive(),
+});
+const ZChatChangedSignal = z.object({
+  chat_id: z.number().int().positive(),
+  previous_assignee_id: z.number().int().positive().nullable(),
+});
+const CHAT_EVENT_TYPE_SET = new Set<string>(CHAT_EVENT_TYPES);
 const ZTypingSignal = z.object({
   ticket_id: z.number().int().positive(),
   user: z.object({ id: z.number().int(), name: z.string() }),
@@ -102,9 +147,12 @@ export function createRealtimeHub(deps: {
   logger: Pick<Logger, "warn" | "error" | "debug">;
   heartbeatMs?: number;
   actorRefreshMs?: number;
+  /** Chats per `initial_chats` frame (REALTIME_LIMITS.initialChatsChunk). */
+  initialChatsChunk?: number;
 }): RealtimeHub {
   const { db, bus, logger } = deps;
   const heartbeatMs = deps.heartbeatMs ?? 30_000;
+  const initialChatsChunk = deps.initialChatsChunk ?? REALTIME_LIMITS.initialChatsChunk;
   const instanceId = randomUUID();
   const connections = new Map<number, TConnection>();
   let nextConnectionId = 1;
@@ -180,11 +228,11 @@ export function createRealtimeHub(deps: {
   const sendError = (conn: TConnection, code: TRealtimeErrorCode, message: string) =>
     send(conn, { type: "error", code, message });
 
-  /** Sends an event once per socket: ids already sent lately are skipped. */
+  /** Sends an event once per socket: keys already sent lately are skipped. */
   const sendEvent = (conn: TConnection, out: TOutgoing) => {
-    if (out.id !== null) {
-      if (conn.recent.has(out.id)) return;
-      conn.recent.add(out.id);
+    if (out.key !== null) {
+      if (conn.recent.has(out.key)) return;
+      conn.recent.add(out.key);
       if (conn.recent.size > RECENT_IDS_MAX) {
         // Sets iterate in insertion order: drop the oldest half.
         let drop = conn.recent.size / 2;
@@ -208,6 +256,7 @@ export function createRealtimeHub(deps: {
 
   const missedToOutgoing = (row: TMissedEvent): TOutgoing => ({
     id: row.id,
+    key: row.id,
     json: JSON.stringify({
       type: "event",
       id: row.id,
@@ -230,6 +279,7 @@ export function createRealtimeHub(deps: {
     const isInternal = data.is_internal === true;
     const out: TOutgoing = {
       id: e.eventId,
+      key: e.eventId,
       json: jsonBuffer({
         type: "event",
         id: e.eventId,
@@ -249,6 +299,103 @@ export function createRealtimeHub(deps: {
       sent += 1;
     }
     realtimeMessagesSent.inc(sent);
+  };
+
+  // ---- inbox frames (topic `chats`), derived from ticket events (realtime.chats.ts) -----
+  type TChatBatch = { frames: TLoadedChatFrame[]; access: Map<number, TTicketChat> };
+
+  /**
+   * What a batch of ticket events means for chats: the chats of their tickets (one read per
+   * ticket, the chat as it is now), the frames, the messages and, once per chat, the chat as
+   * each reader subscribed to `chats` who may see it sees it.
+   */
+  const loadChatBatch = async (events: TTicketEvent[]): Promise<TChatBatch | null> => {
+    try {
+      const relevant = events.filter(
+        (e) => e.eventId !== null && CHAT_EVENT_TYPE_SET.has(e.type) && e.data.is_internal !== true,
+      );
+      if (relevant.length === 0) return null;
+      const chatsByTicket = new Map<number, TTicketChat[]>();
+      for (const e of relevant) {
+        if (!chatsByTicket.has(e.ticketId))
+          chatsByTicket.set(e.ticketId, await findChatsOfTicket(db, e.ticketId));
+      }
+      const access = new Map<number, TTicketChat>();
+      const inputs: TChatEventInput[] = [];
+      for (const e of relevant) {
+        for (const chat of chatsByTicket.get(e.ticketId) ?? []) {
+          access.set(chat.id, chat);
+          inputs.push({
+            eventId: e.eventId as number,
+            ticketId: e.ticketId,
+            type: e.type,
+            data: e.data,
+            chatId: chat.id,
+            chatTicketId: chat.ticketId,
+          });
+        }
+      }
+      if (inputs.length === 0) return null;
+      const frames = await loadChatFrames(db, planChatFrames(inputs), (chatId) => {
+        const facts = access.get(chatId);
+        if (!facts) return [];
+        return [...connections.values()]
+          .filter((c) => c.chats && canViewChat(c.actor, facts))
+          .map((c) => c.actor);
+      });
+      return { frames, access };
+    } catch (error) {
+      logger.error({ err: error }, "realtime: deriving chat frames failed");
+      return null;
+    }
+  };
+
+  /** Each chat frame to the sockets subscribed to `chats` whose user may see the chat now. */
+  const fanOutChats = (batch: TChatBatch) => {
+    let sent = 0;
+    for (const frame of batch.frames) {
+      const facts = batch.access.get(frame.chatId);
+      if (!facts) continue;
+      const key = chatFrameKey(frame);
+      for (const conn of connections.values()) {
+        if (!conn.chats || !mayReceiveChatFrame(conn.actor, frame, facts)) continue;
+        const json = chatFrameJson(conn.actor, frame);
+        if (json === null) continue;
+        deliverEvent(conn, { id: frame.eventId, key, json });
+        sent += 1;
+      }
+    }
+    realtimeMessagesSent.inc(sent);
+  };
+
+  /** The `chats` catch-up of one socket: the frames of its missed ticket events, derived the same way. */
+  const chatCatchUp = async (conn: TConnection, rows: TMissedChatEvent[]): Promise<TOutgoing[]> => {
+    const plan = planChatFrames(
+      rows.map((r) => ({
+        eventId: r.id,
+        ticketId: r.ticketId,
+        type: r.type,
+        data: r.data,
+        chatId: r.chatId,
+        chatTicketId: r.chatTicketId,
+      })),
+    ).filter((p) => p.kind !== "removed"); // the query returns only chats the user sees now
+    const frames = await loadChatFrames(db, plan, () => [conn.actor]);
+    return frames.flatMap((f) => {
+      const json = chatFrameJson(conn.actor, f);
+      return json === null ? [] : [{ id: f.eventId, key: chatFrameKey(f), json }];
+    });
+  };
+
+  /** The user's chats in `initial_chats` frames of at most `initialChatsChunk`, newest activity first. */
+  const sendInitialChats = async (conn: TConnection) => {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await findChats(db, conn.actor, { limit: initialChatsChunk, cursor });
+      send(conn, { type: "initial_chats", chats: page.results, done: page.next === null });
+      if (page.next === null || conn.socket.readyState !== conn.socket.OPEN) return;
+      cursor = page.next;
+    }
   };
 
   /**
@@ -272,11 +419,14 @@ export function createRealtimeHub(deps: {
             });
       loads.set(ticketId, load);
     }
+    const chatWork = [...connections.values()].some((c) => c.chats) ? loadChatBatch(events) : null;
     fanOutChain = fanOutChain
       .then(async () => {
         const accesses = new Map<number, TTicketAccess | null | undefined>();
         for (const [ticketId, load] of loads) accesses.set(ticketId, await load);
         for (const e of events) fanOut(e, accesses.get(e.ticketId));
+        const chatBatch = chatWork ? await chatWork : null;
+        if (chatBatch) fanOutChats(chatBatch);
         const ms = performance.now() - receivedAt;
         realtimeFanOutDuration.observe(ms / 1000);
         recentFanOutMs.push(ms);
@@ -411,9 +561,69 @@ export function createRealtimeHub(deps: {
     for (const conn of interested) if (mayReceive(conn.actor, access, null, isInternal)) sendRaw(conn, json);
   };
 
+  /** The user read a chat on some socket (any instance): their other sockets subscribed to `chats` learn it. */
+  const onChatReadSignal = async (data: unknown) => {
+    const parsed = ZChatReadSignal.safeParse(data);
+    if (!parsed.success) return;
+    const { instance, connection, user_id: userId, chat_id: chatId } = parsed.data;
+    const targets = [...connections.values()].filter(
+      (c) => c.chats && c.actor.id === userId && !(instance === instanceId && c.id === connection),
+    );
+    const first = targets[0];
+    if (!first) return;
+    try {
+      // The same user on every target: read (and checked, 404 if no longer visible) once.
+      const chat = await findChat(db, first.actor, chatId);
+      const json = JSON.stringify({ type: "chat_updated", id: null, chat } satisfies TServerMessage);
+      for (const conn of targets) sendRaw(conn, json);
+    } catch (error) {
+      if (!(error instanceof AppError)) logger.error({ err: error }, "realtime: chat read signal failed");
+    }
+  };
+
+  /**
+   * A chat changed hands without a ticket event (inbox `assignChat` on a closed ticket, or one
+   * already the agent's): its readers get `chat_updated` (id null), the previous agent, if they
+   * no longer see it, `chat_removed`.
+   */
+  const onChatChangedSignal = async (data: unknown) => {
+    const parsed = ZChatChangedSignal.safeParse(data);
+    if (!parsed.success) return;
+    const { chat_id: chatId, previous_assignee_id: previousId } = parsed.data;
+    const targets = [...connections.values()].filter((c) => c.chats);
+    if (targets.length === 0) return;
+    try {
+      const facts = await lockChat(db, { chatId }, undefined, false);
+      if (!facts) return;
+      const readers = targets.filter((c) => canViewChat(c.actor, facts));
+      const byUser =
+        readers.length === 0
+          ? new Map()
+          : await presentChatForReaders(
+              db,
+              chatId,
+              readers.map((c) => c.actor),
+            );
+      const removed = JSON.stringify({
+        type: "chat_removed",
+        id: null,
+        chat_id: chatId,
+      } satisfies TServerMessage);
+      for (const conn of targets) {
+        const chat = byUser.get(conn.actor.id);
+        if (chat) send(conn, { type: "chat_updated", id: null, chat });
+        else if (conn.actor.id === previousId && !canViewChat(conn.actor, facts)) sendRaw(conn, removed);
+      }
+    } catch (error) {
+      logger.error({ err: error }, "realtime: chat change signal failed");
+    }
+  };
+
   const unsubscribeEphemeral = bus.subscribeEphemeral((e: TEphemeralEvent) => {
     if (e.type === "presence") onPresenceSignal(e.data);
     else if (e.type === "typing") void onTypingSignal(e.data);
+    else if (e.type === "chat_read") void onChatReadSignal(e.data);
+    else if (e.type === CHAT_CHANGED_SIGNAL) void onChatChangedSignal(e.data);
   });
 
   const stopViewing = (conn: TConnection, ticketId: number) => {
@@ -427,48 +637,71 @@ export function createRealtimeHub(deps: {
   // ---- client messages -----------------------------------------------------------------
   const parseTopics = (topics: string[]) => {
     let all = false;
+    let chats = false;
     const ids: number[] = [];
     for (const t of topics) {
       if (t === "tickets") all = true;
+      else if (t === "chats") chats = true;
       else ids.push(Number(t.slice("ticket:".length)));
     }
-    return { all, ids };
+    return { all, chats, ids };
   };
 
   const subscribe = async (conn: TConnection, topics: string[], since: number | undefined) => {
-    const { all, ids } = parseTopics(topics);
+    const { all, chats, ids } = parseTopics(topics);
     const newIds = ids.filter((id) => !conn.tickets.has(id));
     if (conn.tickets.size + newIds.length > REALTIME_LIMITS.ticketTopicsMax) {
       sendError(conn, "realtime.too_many_topics", `At most ${REALTIME_LIMITS.ticketTopicsMax} ticket topics`);
       return;
     }
-    if (since === undefined) {
+    if (since === undefined && !chats) {
       if (all) conn.allTickets = true;
       for (const id of ids) conn.tickets.add(id);
       send(conn, { type: "subscribed", topics, caught_up_to: null });
       return;
     }
-    // Live events from now on are held until the missed ones are out, so the order is by id.
-    const catchUp = { pending: [] as TOutgoing[], sent: new Set<number>(), overflow: false };
+    // Live events from now on are held until the list and the missed ones are out, so the
+    // order is by id and nothing falls between the chat list and the live frames.
+    const catchUp = { pending: [] as TOutgoing[], sent: new Set<number | string>(), overflow: false };
     conn.catchUp = catchUp;
     if (all) conn.allTickets = true;
+    if (chats) conn.chats = true;
     for (const id of ids) conn.tickets.add(id);
-    let caughtUpTo = since;
+    let caughtUpTo = since ?? 0;
     let lastEventId: number | null = null;
     try {
-      const rows = await findMissedEvents(db, conn.actor, {
-        since,
-        ticketIds: all ? null : ids,
-        limit: REALTIME_LIMITS.catchUpMax + 1,
-      });
-      if (rows.length > REALTIME_LIMITS.catchUpMax) {
-        // Too much to replay: the client refetches its lists and continues from here.
-        lastEventId = await findLastEventId(db);
-      } else {
-        for (const row of rows) {
-          sendEvent(conn, missedToOutgoing(row));
-          catchUp.sent.add(row.id);
-          caughtUpTo = row.id;
+      if (chats) await sendInitialChats(conn);
+      if (since !== undefined) {
+        const missed: TOutgoing[] = [];
+        let tooMany = false;
+        if (all || ids.length > 0) {
+          const rows = await findMissedEvents(db, conn.actor, {
+            since,
+            ticketIds: all ? null : ids,
+            limit: REALTIME_LIMITS.catchUpMax + 1,
+          });
+          if (rows.length > REALTIME_LIMITS.catchUpMax) tooMany = true;
+          else missed.push(...rows.map(missedToOutgoing));
+        }
+        if (chats && !tooMany) {
+          const rows = await findMissedChatEvents(db, conn.actor, {
+            since,
+            limit: REALTIME_LIMITS.catchUpMax + 1,
+          });
+          if (rows.length > REALTIME_LIMITS.catchUpMax) tooMany = true;
+          else missed.push(...(await chatCatchUp(conn, rows)));
+        }
+        if (tooMany) {
+          // Too much to replay: the client refetches its lists and continues from here.
+          lastEventId = await findLastEventId(db);
+        } else {
+          // Ticket events and chat frames in one id order (a stable sort keeps each event's own frames in order).
+          missed.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+          for (const out of missed) {
+            sendEvent(conn, out);
+            if (out.key !== null) catchUp.sent.add(out.key);
+            if (out.id !== null && out.id > caughtUpTo) caughtUpTo = out.id;
+          }
         }
       }
     } finally {
@@ -479,8 +712,8 @@ export function createRealtimeHub(deps: {
         send(conn, { type: "resync", last_event_id: lastEventId });
       }
       for (const out of catchUp.pending) {
-        if (out.id !== null && (catchUp.sent.has(out.id) || (lastEventId !== null && out.id <= lastEventId)))
-          continue;
+        if (out.key !== null && catchUp.sent.has(out.key)) continue;
+        if (out.id !== null && lastEventId !== null && out.id <= lastEventId) continue;
         sendEvent(conn, out);
         if (out.id !== null && out.id > caughtUpTo) caughtUpTo = out.id;
       }
@@ -488,13 +721,15 @@ export function createRealtimeHub(deps: {
     send(conn, {
       type: "subscribed",
       topics,
-      caught_up_to: lastEventId !== null ? Math.max(lastEventId, caughtUpTo) : caughtUpTo,
+      caught_up_to:
+        since === undefined ? null : lastEventId !== null ? Math.max(lastEventId, caughtUpTo) : caughtUpTo,
     });
   };
 
   const unsubscribe = (conn: TConnection, topics: string[]) => {
-    const { all, ids } = parseTopics(topics);
+    const { all, chats, ids } = parseTopics(topics);
     if (all) conn.allTickets = false;
+    if (chats) conn.chats = false;
     for (const id of ids) conn.tickets.delete(id);
   };
 
@@ -548,6 +783,49 @@ export function createRealtimeHub(deps: {
     });
   };
 
+  /** The inbox use-cases' refusals as error frames; a chat the user may not see does not exist. */
+  const sendInboxError = (conn: TConnection, error: unknown): void => {
+    if (error instanceof AppError && error.code === "inbox.chat_not_found") {
+      sendError(conn, "realtime.chat_not_found", "No such chat");
+      return;
+    }
+    if (error instanceof AppError && error.code === "inbox.message_not_in_chat") {
+      sendError(conn, "realtime.message_not_in_chat", "That message is not a message of this chat");
+      return;
+    }
+    throw error;
+  };
+
+  const getChatMessages = async (conn: TConnection, chatId: number, before?: number, limit?: number) => {
+    try {
+      const page = await findChatMessagePage(db, conn.actor, {
+        chatId,
+        beforeId: before,
+        limit: limit ?? REALTIME_LIMITS.chatMessagesDefault,
+      });
+      send(conn, { type: "chat_messages", chat_id: chatId, messages: page.results, next: page.nextBeforeId });
+    } catch (error) {
+      sendInboxError(conn, error);
+    }
+  };
+
+  /** Marks read through the inbox use-case; this socket gets the chat, the user's other sockets too. */
+  const markAsRead = async (conn: TConnection, chatId: number, messageId?: number) => {
+    let chat: TChat;
+    try {
+      await markChatRead(db, conn.actor, chatId, messageId);
+      chat = await findChat(db, conn.actor, chatId);
+    } catch (error) {
+      sendInboxError(conn, error);
+      return;
+    }
+    send(conn, { type: "chat_updated", id: null, chat });
+    bus.publishEphemeral({
+      type: "chat_read",
+      data: { instance: instanceId, connection: conn.id, user_id: conn.actor.id, chat_id: chatId },
+    });
+  };
+
   const handle = async (conn: TConnection, message: TClientMessage) => {
     switch (message.type) {
       case "ping":
@@ -565,6 +843,10 @@ export function createRealtimeHub(deps: {
         return;
       case "typing":
         return typing(conn, message.ticket_id, message.is_internal ?? false);
+      case "get_chat_messages":
+        return getChatMessages(conn, message.chat_id, message.before, message.limit);
+      case "mark_as_read":
+        return markAsRead(conn, message.chat_id, message.message_id);
     }
   };
 
@@ -723,6 +1005,7 @@ export function createRealtimeHub(deps: {
         actor,
         allTickets: false,
         tickets: new Set(),
+        chats: false,
         viewing: new Set(),
         catchUp: null,
         recent: new Set(),

@@ -3,7 +3,9 @@ import {
   pgText,
   type TMessage,
   ZBigId,
+  ZChatMessagePage,
   ZCreateMessageRequest,
+  ZId,
   ZMessage,
   ZMessagePage,
   ZNoContent,
@@ -24,6 +26,7 @@ import {
   type TReceivedFile,
 } from "../attachments/attachments.usecases.js";
 import type { TActor } from "../auth/auth.actor.js";
+import { findChatMessages } from "../inbox/inbox.usecases.js";
 import { listTicketMessages } from "./messages.repository.js";
 import { createMessageNotFoundError, createNoteNotFoundError } from "./tickets.errors.js";
 import { canSeeInternalNotes } from "./tickets.policies.js";
@@ -32,6 +35,15 @@ import { addMessage, deleteMessage, editMessage } from "./tickets.usecases.js";
 
 const ZMessageIdParams = z.strictObject({ id: ZBigId });
 const ZMessageListQuery = z.strictObject({ ticket_id: ZBigId });
+/** `/api/messages/` also lists a chat's messages (`chat_id`: the same answer as `by_chat`). */
+const ZPublicMessageListQuery = z.union([
+  ZMessageListQuery,
+  z.strictObject({
+    chat_id: ZId,
+    limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).default(50),
+    cursor: pgText().max(200).optional(),
+  }),
+]);
 
 /**
  * Seed S4's `/messages/` (public replies) and `/notes/` (internal, staff only) CRUD. A message
@@ -68,16 +80,26 @@ export async function registerMessageRoutes(root: FastifyInstance, ctx: AppConte
       {
         schema: {
           tags: [kind],
-          summary: `List ${kind} of a ticket`,
-          querystring: ZMessageListQuery,
-          response: { 200: ZMessagePage },
+          summary: isInternal
+            ? "List notes of a ticket"
+            : "List messages of a ticket (or of a chat: `chat_id`)",
+          querystring: isInternal ? ZMessageListQuery : ZPublicMessageListQuery,
+          response: { 200: isInternal ? ZMessagePage : z.union([ZMessagePage, ZChatMessagePage]) },
         },
       },
       async (req) => {
         const actor = await requireActor(req);
-        await loadVisibleTicket(db, actor, req.query.ticket_id);
+        const query = req.query as z.infer<typeof ZPublicMessageListQuery>;
+        if ("chat_id" in query) {
+          return findChatMessages(db, actor, {
+            chatId: query.chat_id,
+            limit: query.limit,
+            cursor: query.cursor,
+          });
+        }
+        await loadVisibleTicket(db, actor, query.ticket_id);
         const results = await listTicketMessages(db, actor, {
-          ticketId: req.query.ticket_id,
+          ticketId: query.ticket_id,
           kind: isInternal ? "note" : "message",
         });
         return { results, next: null };

@@ -337,6 +337,29 @@ export async function assignTicket(deps: TUnitOfWorkDeps, actor: TActor, id: num
   });
 }
 
+/**
+ * Gives an open ticket to an executor the caller has already checked (the inbox assigning a
+ * chat, whose ticket follows it): one `assigned` history row, so notifications and the
+ * WebSocket hear of it as of any assignment. `actorId` null: the system did it.
+ */
+export async function setTicketAssignee(
+  tx: DbOrTx,
+  emit: TEmit,
+  actorId: number | null,
+  id: number,
+  executor: { id: number; name: string },
+) {
+  const t = await lockTicket(tx, id);
+  if (!t || t.status === "closed" || t.assigneeId === executor.id) return;
+  await tx.update(tickets).set({ assigneeId: executor.id, updatedAt: new Date() }).where(eq(tickets.id, id));
+  await recordEvent(tx, emit, {
+    ticketId: id,
+    actorId,
+    type: "assigned",
+    data: { from: t.assigneeId, from_name: t.assignee_name, to: executor.id, to_name: executor.name },
+  });
+}
+
 /** Seed S2's execute: the assigned executor completes the ticket, with an optional closing comment. */
 export async function executeTicket(
   deps: TUnitOfWorkDeps,

@@ -1,9 +1,11 @@
+import { eq } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../../src/app-context.js";
 import { defineChannelDriver, type TOutboundReply } from "../../../src/channels/channel-driver.js";
 import { ingestInbound } from "../../../src/modules/conversations/conversations.inbound.js";
+import { channelAccounts } from "../../../src/platform/db/schema/index.js";
 
 /**
  * A second channel that lives entirely in this folder, as a real one would in
@@ -19,9 +21,12 @@ export function createTestChatDriver() {
     from_name: z.string().min(1),
     text: z.string().max(4000),
     file: z.strictObject({ name: z.string(), base64: z.string() }).optional(),
+    /** A `channel_accounts` row of kind test-chat: with one, each chat is an inbox chat. */
+    account_id: z.number().int().optional(),
   });
   const driver = defineChannelDriver({
     name: "test-chat",
+    chat: true,
     accountConfig: z.object({}),
     async routes(root: FastifyInstance, ctx: AppContext) {
       const app = root.withTypeProvider<ZodTypeProvider>();
@@ -35,16 +40,20 @@ export function createTestChatDriver() {
         },
         async (req) => {
           const u = req.body;
+          const [account] =
+            u.account_id === undefined
+              ? []
+              : await ctx.db.select().from(channelAccounts).where(eq(channelAccounts.id, u.account_id));
           const result = await ingestInbound(ctx, {
             channel: "test-chat",
-            accountId: null,
+            accountId: account?.id ?? null,
             externalId: `update-${u.update_id}`,
             from: { externalId: u.chat_id, displayName: u.from_name, language: "en" },
             subject: u.text.split("\n")[0]!.slice(0, 80),
             text: u.text,
             files: u.file ? [{ bytes: Buffer.from(u.file.base64, "base64"), filename: u.file.name }] : [],
             thread: { externalThreadId: u.chat_id },
-            queueId: null,
+            queueId: account?.queueId ?? null,
             source: "widget",
           });
           return { status: result.status, ticket_id: result.ticketId ?? null };

@@ -100,3 +100,18 @@ export const telegramLinkCodes = pgTable(
   },
   (t) => [index("telegram_link_codes_user_idx").on(t.userId)],
 );
+
+/**
+ * How a personal Telegram account reaches a chat after a restart (mtcute's in-memory storage
+ * forgets the access hash): the ref the client gave with the chat's last inbound message.
+ */
+export const telegramUserPeers = pgTable(
+  "telegram_user_peers",
+  {
+    accountId: ownedByAccount(),
+    chatId: bigint("chat_id", { mode: "number" }).notNull(),
+    ref: text("ref").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.chatId] })],
+);

@@ -34,6 +34,8 @@ export const users = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+    /** The last request with a login session (kept to the minute): "active recently" for the inbox. */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
     deactivatedAt: timestamp("deactivated_at", { withTimezone: true }),
     /** Set when staff merged this contact into another person; it is then inactive. */
     mergedIntoId: integer("merged_into_id"),
