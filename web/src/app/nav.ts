@@ -1,10 +1,12 @@
 import type { TRole } from "@helpdesk/contracts";
 
-export type NavItem = { to: string; labelKey: string; icon: string };
+/** `badge`: a live count shown beside the label (`inbox`: unread chat messages). */
+export type NavItem = { to: string; labelKey: string; icon: string; badge?: "inbox" };
 
 const ITEMS = {
   mine: { to: "/my", labelKey: "nav.myRequests", icon: "inbox" },
   newRequest: { to: "/new", labelKey: "nav.newRequest", icon: "plus" },
+  inbox: { to: "/inbox", labelKey: "inbox.nav", icon: "messages", badge: "inbox" },
   assigned: { to: "/assigned", labelKey: "nav.assigned", icon: "user" },
   queues: { to: "/queues", labelKey: "nav.queues", icon: "stack" },
   board: { to: "/board", labelKey: "nav.board", icon: "board" },
@@ -19,12 +21,13 @@ export function navItemsFor(role: TRole): NavItem[] {
     case "requester":
       return [ITEMS.mine, ITEMS.newRequest];
     case "executor":
-      return [ITEMS.assigned, ITEMS.queues, ITEMS.board];
+      return [ITEMS.assigned, ITEMS.inbox, ITEMS.queues, ITEMS.board];
     case "operator":
-      return [ITEMS.all, ITEMS.board, ITEMS.archive];
+      return [ITEMS.all, ITEMS.inbox, ITEMS.board, ITEMS.archive];
     case "admin":
       return [
         ITEMS.all,
+        ITEMS.inbox,
         ITEMS.assigned,
         ITEMS.queues,
         ITEMS.board,

@@ -22,6 +22,7 @@ const TicketListPage = lazy(loadTicketList);
 const NewTicketPage = lazy(() => import("../features/tickets/pages/new-ticket.page"));
 const TicketPage = lazy(() => import("../features/tickets/pages/ticket.page"));
 const BoardPage = lazy(loadBoard);
+const InboxPage = lazy(() => import("../features/inbox/pages/inbox.page"));
 const AdminPage = lazy(() => import("../features/admin/pages/admin.page"));
 const NotFoundPage = lazy(() => import("../shared/components/not-found.page"));
 
@@ -48,6 +49,7 @@ export function AppRouter() {
               <Route path="new" element={<NewTicketPage />} />
               <Route path="tickets/:ticketId" element={<TicketPage />} />
               <Route path="board" element={<BoardPage />} />
+              <Route path="inbox/:chatId?" element={<InboxPage />} />
               <Route path="admin/*" element={<AdminPage />} />
               <Route path="profile" element={<ProfilePage />} />
               <Route path="*" element={<NotFoundPage />} />

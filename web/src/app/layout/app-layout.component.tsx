@@ -17,6 +17,7 @@ import {
   IconLayoutKanban,
   IconList,
   IconLogout,
+  IconMessages,
   IconPlus,
   IconSettings,
   IconStack2,
@@ -28,6 +29,7 @@ import { type ReactNode, Suspense, useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Outlet, useLocation, useNavigate } from "react-router";
 import { useCurrentUser, useLogout, usePublicSettings } from "../../features/auth/api";
+import { InboxNavBadge } from "../../features/inbox/components/inbox-nav-badge.component";
 import { disablePush } from "../../features/notifications/browser";
 import { NotificationBell } from "../../features/notifications/components/notification-bell.component";
 import { useLiveNotifications } from "../../features/notifications/use-live-notifications";
@@ -48,6 +50,7 @@ const ICONS: Record<string, ReactNode> = {
   list: <IconList size={18} />,
   archive: <IconArchive size={18} />,
   settings: <IconSettings size={18} />,
+  messages: <IconMessages size={18} />,
 };
 
 function UserMenu() {
@@ -187,6 +190,7 @@ export function AppLayout() {
               to={item.to}
               label={t(item.labelKey)}
               leftSection={ICONS[item.icon]}
+              rightSection={item.badge === "inbox" ? <InboxNavBadge /> : undefined}
               active={location.pathname === item.to || location.pathname.startsWith(`${item.to}/`)}
               onClick={close}
             />

@@ -36,10 +36,16 @@ const ChannelsPanel = lazy(() =>
   })),
 );
 
+const TelegramPanel = lazy(() =>
+  import("../../telegram-admin/components/telegram-panel.component").then((m) => ({
+    default: m.TelegramPanel,
+  })),
+);
+
 const TABS = ["users", "departments", "queues", "categories", "priorities", "settings"] as const;
 const EMAIL_TABS = ["email", "mailboxes", "outbox", "inbound", "deliveries"] as const;
-type Tab = (typeof TABS)[number] | (typeof EMAIL_TABS)[number] | "channels";
-const ALL_TABS: readonly string[] = [...TABS, ...EMAIL_TABS, "channels"];
+type Tab = (typeof TABS)[number] | (typeof EMAIL_TABS)[number] | "channels" | "telegram";
+const ALL_TABS: readonly string[] = [...TABS, ...EMAIL_TABS, "channels", "telegram"];
 
 function LazyPanel({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Skeleton height={240} />}>{children}</Suspense>;
@@ -50,7 +56,7 @@ export default function AdminPage() {
   const user = useCurrentUser();
   const navigate = useNavigate();
   const params = useParams();
-  // Twelve tabs: they wrap onto a second line on wide screens and scroll sideways on phones.
+  // Thirteen tabs: they wrap onto a second line on wide screens and scroll sideways on phones.
   const tabsWrap = useMatches({ base: "nowrap", sm: "wrap" } as const);
   const current = ALL_TABS.includes(params["*"] ?? "") ? (params["*"] as Tab) : "users";
 
@@ -77,6 +83,9 @@ export default function AdminPage() {
           ))}
           <Tabs.Tab value="channels" style={{ flexShrink: 0 }}>
             {t("channelsAdmin.tab")}
+          </Tabs.Tab>
+          <Tabs.Tab value="telegram" style={{ flexShrink: 0 }}>
+            {t("telegramAdmin.tab")}
           </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="users" pt="md">
@@ -125,6 +134,11 @@ export default function AdminPage() {
         <Tabs.Panel value="channels" pt="md">
           <LazyPanel>
             <ChannelsPanel />
+          </LazyPanel>
+        </Tabs.Panel>
+        <Tabs.Panel value="telegram" pt="md">
+          <LazyPanel>
+            <TelegramPanel />
           </LazyPanel>
         </Tabs.Panel>
       </Tabs>

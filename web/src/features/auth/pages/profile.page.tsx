@@ -16,6 +16,7 @@ import { useTranslation } from "react-i18next";
 import { applyLanguage } from "../../../app/i18n";
 import { useNotify } from "../../../shared/hooks/use-notify";
 import { NotificationSettings } from "../../notifications/components/notification-settings.component";
+import { TelegramLinkCard } from "../../telegram/components/telegram-link.component";
 import { useChangePassword, useCurrentUser, useUpdateProfile } from "../api";
 
 export default function ProfilePage() {
@@ -153,6 +154,7 @@ export default function ProfilePage() {
           </Stack>
         </form>
       </Paper>
+      <TelegramLinkCard />
       <NotificationSettings />
     </Stack>
   );

@@ -20,6 +20,7 @@ import { ApiError } from "../../../shared/api/client";
 import { ErrorAlert } from "../../../shared/components/error-alert.component";
 import { useNotify } from "../../../shared/hooks/use-notify";
 import { useCurrentUser } from "../../auth/api";
+import { useTelegramLinkState } from "../../telegram/api";
 import {
   NOTIFICATION_CHANNELS,
   NOTIFICATION_KINDS,
@@ -38,9 +39,6 @@ import {
   systemPermission,
   type TPermission,
 } from "../browser";
-
-/** Channels the user cannot switch yet (Telegram needs a linked chat, which comes later). */
-const UNAVAILABLE: ReadonlySet<TNotificationChannel> = new Set(["telegram"]);
 
 function BrowserDelivery() {
   const { t } = useTranslation();
@@ -134,6 +132,7 @@ export function NotificationSettings() {
   const user = useCurrentUser();
   const preferences = usePreferences();
   const save = useSavePreferences();
+  const telegramLinked = Boolean(useTelegramLinkState(false).data?.linked);
   const kinds = NOTIFICATION_KINDS.filter((kind) => kind !== "new_note" || isStaff(user.role));
 
   const change = (next: NotificationPreferences) => {
@@ -177,7 +176,8 @@ export function NotificationSettings() {
                     <Table.Tr key={kind}>
                       <Table.Td fz="sm">{t(`notifications.kind.${kind}`)}</Table.Td>
                       {NOTIFICATION_CHANNELS.map((channel) => {
-                        const unavailable = UNAVAILABLE.has(channel);
+                        // Telegram needs a linked chat (the card above).
+                        const unavailable = channel === "telegram" && !telegramLinked;
                         const control = (
                           <Switch
                             size="sm"
@@ -205,9 +205,11 @@ export function NotificationSettings() {
                 </Table.Tbody>
               </Table>
             </Table.ScrollContainer>
-            <Text size="xs" c="dimmed">
-              {t("notifications.telegramLater")}
-            </Text>
+            {telegramLinked ? null : (
+              <Text size="xs" c="dimmed">
+                {t("notifications.telegramLater")}
+              </Text>
+            )}
             <Switch
               label={t("notifications.sound")}
               description={t("notifications.soundHint")}
