@@ -1,10 +1,11 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChannelRuntime, startChannelRuntime } from "../../src/channels/channels.runtime.js";
+import type { ChannelRuntime } from "../../src/channels/channels.runtime.js";
 import { channelAccounts } from "../../src/platform/db/schema/index.js";
 import { startTestServer, type TTestServer } from "../helpers.js";
 import { waitFor } from "../wait.js";
 import { startFakeBotApi, type TFakeBotApi } from "./fake-bot-api.js";
+import { startTestRuntime } from "./runtime.js";
 
 /** `/api/accounts/` (the seed's account API): bots added, changed, started and stopped at run time. */
 
@@ -29,13 +30,7 @@ beforeAll(async () => {
   });
   admin = (await s.actor("admin")).headers;
   operator = (await s.actor("operator", [1])).headers;
-  runtime = startChannelRuntime(s.ctx, s.ctx.channels, {
-    owner: "worker-accounts",
-    leaseMs: 1500,
-    scanMs: 100,
-    backoffInitialMs: 200,
-    backoffMaxMs: 800,
-  });
+  runtime = startTestRuntime(s, "worker-accounts");
 });
 afterAll(async () => {
   await runtime?.stop();

@@ -1,7 +1,7 @@
 import { and, asc, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openAccountConfig, sealAccountConfig } from "../../src/channels/channel-secrets.js";
-import { type ChannelRuntime, startChannelRuntime } from "../../src/channels/channels.runtime.js";
+import type { ChannelRuntime } from "../../src/channels/channels.runtime.js";
 import { SEND_REPLY_JOB } from "../../src/modules/conversations/conversations.outbound.js";
 import {
   channelAccounts,
@@ -13,6 +13,7 @@ import {
 import { postStaffReply, startTestServer, type TTestServer } from "../helpers.js";
 import { waitFor } from "../wait.js";
 import { startFakeBotApi, type TFakeBotApi } from "./fake-bot-api.js";
+import { startTestRuntime } from "./runtime.js";
 
 /** The bot TELEGRAM_BOT_TOKEN names, and a second one an admin would add. */
 const TOKEN = `111111:${"A".repeat(35)}`;
@@ -56,13 +57,7 @@ afterAll(async () => {
 
 /** A worker process's channel runtime, with short leases and scans. */
 function startRuntime(owner: string) {
-  const r = startChannelRuntime(s.ctx, s.ctx.channels, {
-    owner,
-    leaseMs: 1500,
-    scanMs: 100,
-    backoffInitialMs: 200,
-    backoffMaxMs: 800,
-  });
+  const r = startTestRuntime(s, owner);
   runtimes.set(owner, r);
   return r;
 }

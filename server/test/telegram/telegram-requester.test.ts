@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChannelRuntime, startChannelRuntime } from "../../src/channels/channels.runtime.js";
+import type { ChannelRuntime } from "../../src/channels/channels.runtime.js";
 import {
   attachments,
   categories,
@@ -15,6 +15,7 @@ import {
 import { postStaffReply, startTestServer, type TTestServer } from "../helpers.js";
 import { waitFor } from "../wait.js";
 import { startFakeBotApi, type TFakeBotApi } from "./fake-bot-api.js";
+import { startTestRuntime } from "./runtime.js";
 
 /**
  * The requester bot (TELEGRAM_BOT_MODE's default): people file requests with /new, follow them
@@ -52,13 +53,7 @@ beforeAll(async () => {
     env: { TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.url, TELEGRAM_POLL_TIMEOUT_S: "1" },
   });
   operator = await s.actor("operator", [1]);
-  runtime = startChannelRuntime(s.ctx, s.ctx.channels, {
-    owner: "worker-requester",
-    leaseMs: 1500,
-    scanMs: 100,
-    backoffInitialMs: 200,
-    backoffMaxMs: 800,
-  });
+  runtime = startTestRuntime(s, "worker-requester");
 });
 afterAll(async () => {
   await runtime?.stop();

@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChannelRuntime, startChannelRuntime } from "../../src/channels/channels.runtime.js";
+import type { ChannelRuntime } from "../../src/channels/channels.runtime.js";
 import { createTelegramUserDriver } from "../../src/channels/telegram-user/telegram-user.driver.js";
 import {
   attachments,
@@ -12,6 +12,7 @@ import {
 import { postStaffReply, startTestServer, type TTestServer } from "../helpers.js";
 import { waitFor } from "../wait.js";
 import { createFakeTelegramUser, type TFakeTelegramUser } from "./fake-user-client.js";
+import { startTestRuntime } from "./runtime.js";
 
 /**
  * Personal Telegram accounts through `/api/accounts/`: the log-in (code, resend, two-step
@@ -60,13 +61,7 @@ beforeAll(async () => {
   });
   admin = (await s.actor("admin")).headers;
   operator = (await s.actor("operator", [1])).headers;
-  runtime = startChannelRuntime(s.ctx, s.ctx.channels, {
-    owner: "worker-user",
-    leaseMs: 1500,
-    scanMs: 100,
-    backoffInitialMs: 200,
-    backoffMaxMs: 800,
-  });
+  runtime = startTestRuntime(s, "worker-user");
 });
 afterAll(async () => {
   await runtime?.stop();

@@ -2,7 +2,7 @@ import { asc, eq, like } from "drizzle-orm";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openAccountConfig, sealAccountConfig } from "../../src/channels/channel-secrets.js";
-import { type ChannelRuntime, startChannelRuntime } from "../../src/channels/channels.runtime.js";
+import type { ChannelRuntime } from "../../src/channels/channels.runtime.js";
 import { ALLOWED_UPDATES } from "../../src/channels/telegram-bot/telegram.updates.js";
 import { webhookPathOf } from "../../src/channels/telegram-bot/telegram.webhook.js";
 import {
@@ -15,6 +15,7 @@ import {
 import { startTestServer, type TTestServer } from "../helpers.js";
 import { waitFor } from "../wait.js";
 import { startFakeBotApi, type TFakeBotApi } from "./fake-bot-api.js";
+import { startTestRuntime } from "./runtime.js";
 
 /** The bot TELEGRAM_BOT_TOKEN names. */
 const TOKEN = `444444:${"W".repeat(35)}`;
@@ -54,13 +55,7 @@ afterAll(async () => {
 
 /** A worker process's channel runtime, with short leases and scans. */
 function startRuntime(owner: string) {
-  const r = startChannelRuntime(s.ctx, s.ctx.channels, {
-    owner,
-    leaseMs: 1500,
-    scanMs: 100,
-    backoffInitialMs: 200,
-    backoffMaxMs: 800,
-  });
+  const r = startTestRuntime(s, owner);
   runtimes.set(owner, r);
   return r;
 }

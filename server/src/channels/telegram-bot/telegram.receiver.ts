@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Api } from "grammy";
 import type { Update } from "grammy/types";
 import type { AppContext } from "../../app-context.js";
+import { sleep, untilAborted } from "../../platform/abort.js";
 import { decryptSecret, encryptSecret } from "../../platform/crypto.js";
 import { isDatabaseUnavailableError } from "../../platform/db-availability-errors.js";
 import type { ChannelDriver, TChannelAccount, TReceiverControl } from "../channel-driver.js";
@@ -28,26 +29,6 @@ const BACKOFF_INITIAL_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
 /** Another poller holds the bot: wait at least this long, it may be a lease handover. */
 const CONFLICT_WAIT_MS = 5000;
-
-/** Waits, or less when the signal aborts. */
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-
-/** Resolves when the signal aborts. */
-const untilAborted = (signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener("abort", () => resolve(), { once: true });
-  });
 
 /** Bot API answers that no retry fixes: the token is wrong or revoked. The runtime backs off. */
 const isFatal = (error: unknown) => {

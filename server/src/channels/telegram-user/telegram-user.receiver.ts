@@ -1,6 +1,7 @@
 import type { AppContext } from "../../app-context.js";
 import { ingestInbound } from "../../modules/conversations/conversations.inbound.js";
 import { findInboundItem } from "../../modules/conversations/conversations.repository.js";
+import { sleep, untilAborted } from "../../platform/abort.js";
 import type { TChannelAccount, TOutboundReply, TReceiverControl } from "../channel-driver.js";
 import { splitMessageText } from "../telegram-bot/telegram.api.js";
 import {
@@ -23,19 +24,6 @@ import {
 
 /** How often the receiver keeps its position in the update stream. */
 const SAVE_STATE_MS = 5000;
-
-/** Waits, or less when the signal aborts. */
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 const sessionEnded = (e: unknown): e is TelegramUserError =>
   isTelegramUserError(e) && (e.code === "session_revoked" || e.code === "auth_key_duplicated");
@@ -64,7 +52,7 @@ export async function receiveUserAccount(
   const { signal } = control;
   const config = account.config;
   if (config.auth_state !== "authorized" || !config.session || !config.me) {
-    await sleep(2 ** 31 - 1, signal);
+    await untilAborted(signal);
     return;
   }
   const meId = config.me.id;
@@ -134,7 +122,7 @@ export async function receiveUserAccount(
     ctx.logger.warn({ accountId: account.id, code: ended.code }, "Telegram personal account: session ended");
     await markSessionRevoked(ctx.db, account.id, ended.message);
     // Nothing to read until an admin logs it in again (that restarts the receiver).
-    await sleep(2 ** 31 - 1, signal);
+    await untilAborted(signal);
     return;
   }
   if (failure) throw failure;
