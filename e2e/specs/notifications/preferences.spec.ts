@@ -20,7 +20,7 @@ test.describe("#notifications.preferences in the profile", () => {
     await expect(sound).toBeChecked();
     await expect(section.getByRole("switch", { name: "New message: Telegram" })).toBeDisabled();
     await expect(
-      section.getByText("Telegram: connect Telegram later — it is not available yet."),
+      section.getByText("Telegram: link Telegram above to get notifications there."),
     ).toBeVisible();
 
     for (const control of [emailOnMessage, pushOnAssigned, sound]) {
