@@ -146,10 +146,16 @@ describe.skipIf(process.env.TEST_DB !== "postgres")(
 
       const first = Array.from({ length: 12 }, (_, i) => `first-${i}`);
       for (const id of first) await dovecot.append(mail(id));
-      await until("the first mails are in", async () => {
-        const [row] = await query<{ n: number }>("SELECT count(*)::int AS n FROM inbound_items");
-        return row!.n >= first.length;
-      });
+      // IDLE's push usually brings them at once; a mail that lands between the receiver's first
+      // search and its IDLE is found by the 30 s poll, so the wait is longer than that.
+      await until(
+        "the first mails are in",
+        async () => {
+          const [row] = await query<{ n: number }>("SELECT count(*)::int AS n FROM inbound_items");
+          return row!.n >= first.length;
+        },
+        60_000,
+      );
       // A few more scans: the other worker must still not have started the mailbox.
       await sleep(LEASE_MS * 1.5);
       expect(receiverStarts(holder)).toHaveLength(1);
