@@ -1,3 +1,4 @@
+import { TELEGRAM_BOT_MODES } from "@helpdesk/contracts";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { decryptSecret } from "../../platform/crypto.js";
@@ -7,9 +8,6 @@ import type { TChannelAccountRow } from "../channel-accounts.repository.js";
 
 /** The channel's name: `channel_accounts.kind` of every bot, and of its contacts and bindings. */
 export const TELEGRAM_CHANNEL = "telegram";
-
-export const TELEGRAM_BOT_MODES = ["requester", "inbox"] as const;
-export type TTelegramBotMode = (typeof TELEGRAM_BOT_MODES)[number];
 
 /** A bot's config, as `channel_accounts.config` keeps it (the token sealed). */
 export const ZTelegramAccountConfig = z.object({

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { idArray } from "../../platform/db/id-array.js";
 import type { DbOrTx } from "../../platform/db/index.js";
 import {
@@ -44,13 +44,6 @@ export async function clearDialogue(db: DbOrTx, accountId: number, chatId: numbe
   await db
     .delete(telegramDialogues)
     .where(and(eq(telegramDialogues.accountId, accountId), eq(telegramDialogues.chatId, chatId)));
-}
-
-/** Forgets dialogues nobody finished. */
-export async function deleteStaleDialogues(db: DbOrTx) {
-  await db
-    .delete(telegramDialogues)
-    .where(lt(telegramDialogues.updatedAt, new Date(Date.now() - DIALOGUE_TTL_MS)));
 }
 
 /** Remembers that these messages of a bot's chat are about a request (a reply to one adds to it). */
